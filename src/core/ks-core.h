@@ -1,0 +1,15 @@
+#pragma once
+
+#include "ks-types.h"
+#include "ks-error.h"
+#include "ks-json.h"
+#include "ks-endpoint.h"
+#include "ks-params.h"
+#include "ks-credentials.h"
+#include "ks-image.h"
+#include "ks-reference.h"
+#include "ks-sse.h"
+#include "ks-protocol.h"
+#include "ks-client.h"
+#include "ks-job.h"
+#include "ks-sim-server.h"

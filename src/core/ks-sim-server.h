@@ -1,0 +1,101 @@
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "ks-types.h"
+
+G_BEGIN_DECLS
+
+/* A fal-compatible queue service on loopback, in-process (on the thread
+ * default main context of the caller of ks_sim_server_listen()). It backs
+ * the tests, the benchmarks, the demo mode of the app, and the standalone
+ * `kontext-sim-server`. Its images are real and follow the input. */
+
+typedef enum
+{
+  KS_SIM_STEP_ANY,
+  KS_SIM_STEP_SUBMIT,
+  KS_SIM_STEP_STATUS,      /* GET …/status */
+  KS_SIM_STEP_STREAM,      /* GET …/status/stream */
+  KS_SIM_STEP_RESULT,      /* GET …/requests/{id} */
+  KS_SIM_STEP_CANCEL,
+  KS_SIM_STEP_IMAGE,       /* GET of a result image */
+  KS_SIM_STEP_UPLOAD,      /* storage initiate and PUT */
+  KS_SIM_N_STEPS,
+} KsSimStep;
+
+typedef enum
+{
+  KS_SIM_FAULT_NONE,
+  KS_SIM_FAULT_401,             /* {"detail":"No user found for Key ID and Secret"} */
+  KS_SIM_FAULT_403,             /* {"detail":"User is locked. Reason: Exhausted balance. …"} */
+  KS_SIM_FAULT_429,             /* with Retry-After */
+  KS_SIM_FAULT_500,
+  KS_SIM_FAULT_502_HTML,        /* an nginx-style HTML page */
+  KS_SIM_FAULT_503,
+  KS_SIM_FAULT_504_USER_TIMEOUT,/* X-Fal-Request-Timeout-Type: user */
+  KS_SIM_FAULT_DROP,            /* the connection closes mid-body (a dropped stream) */
+  KS_SIM_FAULT_SLOW,            /* the body trickles out */
+  KS_SIM_FAULT_TRUNCATED,       /* Content-Length larger than what is sent */
+  KS_SIM_FAULT_MALFORMED_JSON,
+  KS_SIM_FAULT_WRONG_TYPES,     /* valid JSON, members of the wrong type */
+  KS_SIM_FAULT_MISSING_FIELDS,  /* valid JSON, required members missing */
+  KS_SIM_FAULT_NOT_AN_IMAGE,    /* image bytes that are not an image */
+  KS_SIM_FAULT_HUGE_DIMENSIONS, /* a real image header claiming absurd dimensions */
+  KS_SIM_FAULT_OVERSIZED,       /* a body far over any sane cap */
+  KS_SIM_FAULT_EXPIRED,         /* 404 for a request that existed */
+  KS_SIM_FAULT_REFUSE,          /* the stream endpoint answers 405/404 (no SSE support) */
+} KsSimFault;
+
+#define KS_TYPE_SIM_SERVER (ks_sim_server_get_type ())
+G_DECLARE_FINAL_TYPE (KsSimServer, ks_sim_server, KS, SIM_SERVER, GObject)
+
+/* Properties:
+ *   queue-delay       ms a job waits IN_QUEUE (default 300); jobs run one
+ *                     at a time per "worker", see workers
+ *   run-time          ms a job is IN_PROGRESS (default 700)
+ *   workers           how many jobs run at once (default 4); the rest queue
+ *                     with real queue positions
+ *   log-lines         log lines emitted while running (default 4)
+ *   ping-interval     ms between ": ping" comments on streams (default 10000)
+ *   api-key           when set, the only key accepted (Key or Bearer)
+ *   result-ttl        ms a completed result is kept (default 1 h)
+ *   retry-after       seconds sent with 429 (default 1)
+ *   base-url          read-only, "http://127.0.0.1:PORT" once listening
+ */
+KsSimServer *ks_sim_server_new            (void);
+gboolean     ks_sim_server_listen         (KsSimServer  *self,
+                                           guint         port,     /* 0: any free port */
+                                           GError      **error);
+const char  *ks_sim_server_get_base_url   (KsSimServer  *self);
+
+/* Faults: the next @count requests of @step get @fault (count 0: every one
+ * until cleared). Faults queue in order per step. */
+void         ks_sim_server_add_fault      (KsSimServer  *self,
+                                           KsSimStep     step,
+                                           KsSimFault    fault,
+                                           guint         count);
+void         ks_sim_server_clear_faults   (KsSimServer  *self);
+/* A scripted plan, e.g. "submit:429*2, stream:drop, result:500, image:not-an-image".
+ * Also reachable over HTTP: POST {base}/_sim/plan with the plan as body. A
+ * single request can also carry the header "X-Sim-Fault: 500". */
+gboolean     ks_sim_server_load_plan      (KsSimServer  *self,
+                                           const char   *plan,
+                                           GError      **error);
+KsSimFault   ks_sim_fault_from_string     (const char   *text);   /* "429", "drop", … */
+KsSimStep    ks_sim_step_from_string      (const char   *text);   /* "submit", … */
+
+/* How many requests each step has received (faulted ones included) and
+ * how many jobs were accepted: tests assert retry counts with these. */
+guint        ks_sim_server_get_request_count (KsSimServer *self,
+                                              KsSimStep    step);
+guint        ks_sim_server_get_job_count  (KsSimServer  *self);
+/* The parsed input of the @n-th accepted job (0-based), for assertions. */
+JsonNode    *ks_sim_server_get_job_input  (KsSimServer  *self,
+                                           guint         n);
+/* When a job became COMPLETED (monotonic µs), for benchmarks; 0 if not yet. */
+gint64       ks_sim_server_get_completed_time (KsSimServer *self,
+                                               const char  *request_id);
+
+G_END_DECLS
