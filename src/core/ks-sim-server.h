@@ -10,7 +10,35 @@ G_BEGIN_DECLS
 /* A fal-compatible queue service on loopback, in-process (on the thread
  * default main context of the caller of ks_sim_server_listen()). It backs
  * the tests, the benchmarks, the demo mode of the app, and the standalone
- * `kontext-sim-server`. Its images are real and follow the input. */
+ * `kontext-sim-server`. Its images are real and follow the input.
+ *
+ * What it serves, under its base URL http://127.0.0.1:PORT:
+ *   POST /{endpoint id}                          submit (any fal-ai/flux-pro/kontext* endpoint)
+ *   GET  /{owner}/{alias}/requests/{id}/status   202 IN_QUEUE / IN_PROGRESS, 200 COMPLETED
+ *   GET  /{owner}/{alias}/requests/{id}/status/stream   SSE, ": ping" comments, closes after COMPLETED
+ *   GET  /{owner}/{alias}/requests/{id}          result; 400 before completion
+ *   PUT  /{owner}/{alias}/requests/{id}/cancel   202 CANCELLATION_REQUESTED / 400 ALREADY_COMPLETED
+ *   POST /storage/upload/initiate?storage_type=fal-cdn-v3  {"upload_url","file_url"}
+ *   PUT  /storage/upload/{token}                 the bytes (no auth)
+ *   GET  /files/...                              result images and uploaded files
+ *   POST /_sim/plan                              a fault plan as the body (see load_plan)
+ * Trailing slashes, logs=1|0|true|false and bodiless GET/PUT with a JSON
+ * content type are accepted. Every JSON reply has Content-Type
+ * application/json and x-fal-request-id where a request is concerned.
+ *
+ * The simulated model:
+ *   - input is validated when the result is asked for, not at submit, as
+ *     fal does: a bad value gives 422 {"detail":[{"loc":["body",field],"msg","type"}]};
+ *   - a prompt containing "[policy]" gives 422 of type content_policy_violation;
+ *   - a prompt containing "[nsfw]" flags every other image (0, 2) in has_nsfw_concepts;
+ *   - a prompt containing "[fail]" ends COMPLETED with "error" and error_type "runner_failed";
+ *   - without a seed, one is drawn at random over the full 64 bits, so
+ *     seeds above 2^63 occur;
+ *   - sync_mode returns images as data URIs;
+ *   - cancel while queued or running stops the job: status turns COMPLETED
+ *     with error "Request cancelled by the user." and error_type
+ *     "request_cancelled"; its result then answers 400 with a detail.
+ */
 
 typedef enum
 {
