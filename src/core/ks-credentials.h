@@ -9,7 +9,13 @@ G_BEGIN_DECLS
  * missing, locked, or does not answer within @timeout_ms fails with
  * KS_ERROR_KEYRING rather than hanging; no key anywhere is KS_ERROR_NO_KEY.
  * The key is returned in non-pageable memory when possible and must be
- * freed with ks_credentials_free_key(); it is never logged. */
+ * freed with ks_credentials_free_key(); it is never logged.
+ *
+ * Keys are kept per service: @base_url NULL means fal's queue
+ * (https://queue.fal.run); a trailing slash makes no difference. A
+ * @timeout_ms of 0 means KS_CREDENTIALS_DEFAULT_TIMEOUT_MS. Cancelling
+ * answers G_IO_ERROR_CANCELLED at once. Clearing a key that is not there
+ * succeeds. */
 
 typedef enum
 {

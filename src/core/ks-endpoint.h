@@ -32,11 +32,12 @@ typedef enum
 struct _KsParamSpec
 {
   const char         *name;          /* JSON field name, e.g. "guidance_scale" */
-  const char         *label;         /* translatable, for people: "Guidance" */
+  const char         *label;         /* for people, untranslated: show _(label) */
   KsParamType         type;
   gboolean            required;
-  double              minimum;       /* NUMBER / INTEGER */
-  double              maximum;
+  double              minimum;       /* NUMBER / INTEGER; URL_LIST: fewest entries */
+  double              maximum;       /* NUMBER / INTEGER; URL_LIST: most entries;
+                                      * STRING: most characters (0 = no limit) */
   const char         *default_value; /* as text, NULL when there is none (optional, not sent) */
   const char * const *choices;       /* CHOICE: NULL-terminated */
 };
@@ -58,14 +59,22 @@ const KsParamSpec        *ks_endpoint_get_params     (const KsEndpoint *self,
 const KsParamSpec        *ks_endpoint_get_param      (const KsEndpoint *self,
                                                       const char       *name);
 
-/* "owner/alias" of an endpoint id: the path under which its requests live. */
+/* The translated label of a parameter, e.g. "Guidance". */
+const char               *ks_param_spec_get_label    (const KsParamSpec *spec);
+/* TRUE when @value is one of a CHOICE parameter's choices. */
+gboolean                  ks_param_spec_has_choice   (const KsParamSpec *spec,
+                                                      const char        *value);
+
+/* "owner/alias" of an endpoint id: the path under which its requests live.
+ * NULL unless the id has two non-empty leading segments. */
 char                     *ks_endpoint_id_app_root    (const char       *endpoint_id);
 
 const char               *ks_model_to_string         (KsModel           model); /* "pro" / "max" */
 gboolean                  ks_model_from_string       (const char       *text,
                                                       KsModel          *model);
 
-/* Formats a price such as 120000 as "$0.12". */
+/* Formats a price such as 120000 as "$0.12" (always a '.', whatever the
+ * locale; sub-cent values keep their digits: 5000 → "$0.005"). */
 char                     *ks_format_price            (guint64           microdollars);
 
 G_END_DECLS

@@ -216,8 +216,10 @@ ks_json_to_string_with_uint64 (JsonNode   *root,
 {
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) copy = NULL;
+  g_autoptr(JsonNode) name_node = NULL;
+  g_autoptr(GList) members = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *escaped = NULL;
+  g_autofree char *quoted = NULL;
   JsonObject *object;
   GString *out;
   char *close;
@@ -226,11 +228,18 @@ ks_json_to_string_with_uint64 (JsonNode   *root,
   g_return_val_if_fail (member != NULL, NULL);
 
   /* Generate without the member, then append it by hand: json-glib can only
-   * write signed 64-bit integers. */
-  copy = json_node_copy (root);
-  object = json_node_get_object (copy);
-  if (json_object_has_member (object, member))
-    json_object_remove_member (object, member);
+   * write signed 64-bit integers. The members go into a new object because
+   * json_node_copy() shares the caller's, which may also be sealed. */
+  object = json_object_new ();
+  members = json_object_get_members (json_node_get_object (root));
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      if (g_strcmp0 (l->data, member) != 0)
+        json_object_set_member (object, l->data,
+                                json_node_copy (json_object_get_member (json_node_get_object (root), l->data)));
+    }
+  copy = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
 
   generator = json_generator_new ();
   json_generator_set_pretty (generator, pretty);
@@ -240,7 +249,14 @@ ks_json_to_string_with_uint64 (JsonNode   *root,
   close = strrchr (text, '}');
   g_assert (close != NULL);
 
-  escaped = g_strescape (member, NULL);
+  /* The member name goes through the generator too, so that quotes,
+   * control characters and UTF-8 come out as valid JSON (g_strescape()
+   * would write octal escapes, which JSON does not have). */
+  name_node = json_node_init_string (json_node_alloc (), member);
+  json_generator_set_pretty (generator, FALSE);
+  json_generator_set_root (generator, name_node);
+  quoted = json_generator_to_data (generator, NULL);
+
   out = g_string_new_len (text, close - text);
   while (out->len > 0 && g_ascii_isspace (out->str[out->len - 1]))
     g_string_truncate (out, out->len - 1);
@@ -248,7 +264,7 @@ ks_json_to_string_with_uint64 (JsonNode   *root,
     g_string_append_c (out, ',');
   if (pretty)
     g_string_append (out, "\n  ");
-  g_string_append_printf (out, "\"%s\"%s%" G_GUINT64_FORMAT, escaped, pretty ? " : " : ":", value);
+  g_string_append_printf (out, "%s%s%" G_GUINT64_FORMAT, quoted, pretty ? " : " : ":", value);
   if (pretty)
     g_string_append_c (out, '\n');
   g_string_append_c (out, '}');

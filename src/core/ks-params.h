@@ -32,7 +32,11 @@ G_DECLARE_FINAL_TYPE (KsParams, ks_params, KS, PARAMS, GObject)
  * Properties: endpoint-id, prompt, guidance-scale, num-images, aspect-ratio
  * (NULL = unset), seed (string of decimal digits, NULL = random),
  * output-format, safety-tolerance (int 1–6), enhance-prompt, sync-mode,
- * references (GStrv). All notify. */
+ * references (GStrv), and the read-only cost (guint64 microdollars,
+ * num_images × price). All notify, only on change. Out-of-range values are
+ * stored as given and reported by ks_params_check(). Changing the endpoint
+ * keeps every value; an aspect ratio still at the old endpoint's default
+ * follows the new one's ("1:1" for text-to-image, unset for the others). */
 KsParams          *ks_params_new                 (const KsEndpoint  *endpoint);
 KsParams          *ks_params_copy                (KsParams          *self);
 const KsEndpoint  *ks_params_get_endpoint        (KsParams          *self);
