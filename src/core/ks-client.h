@@ -114,7 +114,9 @@ KsStatus   *ks_client_stream_status_finish (KsClient           *self,
  * KS_ERROR_CONTENT_POLICY with *field_errors (KsFieldError) filled; 404
  * becomes KS_ERROR_EXPIRED (the request was known to have completed);
  * 504 with X-Fal-Request-Timeout-Type: user becomes KS_ERROR_TIMEOUT and is
- * not retried. */
+ * not retried; 400 (not complete yet, or cancelled) becomes KS_ERROR_FAILED
+ * with the service's detail. The reply is parsed in a worker thread (sync
+ * mode puts whole images in it) and capped at max(8 MiB, max-download-bytes). */
 void        ks_client_get_result_async   (KsClient             *self,
                                           const KsRequest      *request,
                                           GCancellable         *cancellable,
