@@ -2,6 +2,925 @@
 
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
+#include "ks-error.h"
 #include "ks-image.h"
+
+/* How the bytes reach gdk-pixbuf.
+ *
+ * The format is recognised from the first bytes, and only the loader of
+ * one of the accepted raster formats is ever handed the data: the many
+ * other loaders gdk-pixbuf carries (icons, cursors, XPM, TGA, SVG…) never
+ * see what a user drops on the window.
+ *
+ * The probe feeds the loader in small chunks and stops at "size-prepared",
+ * the moment a loader knows the dimensions and before it allocates the
+ * pixels. There the handler asks for a 0 × 0 image, which makes the PNG,
+ * JPEG and GIF loaders give up without allocating; the WebP loader ignores
+ * 0 × 0, so it is asked for 1 × 1, which it honours by setting up a scaled
+ * decode into a one-pixel buffer. Nothing more is fed afterwards.
+ *
+ * The AVIF and HEIF loaders only announce the size after decoding the whole
+ * picture, so for those ISO-BMFF containers the dimensions are read from
+ * the "ispe" property boxes first, and the loader only runs in the decode.
+ */
+
+#define PROBE_CHUNK_SIZE (16 * 1024)
+#define DECODE_CHUNK_SIZE (1024 * 1024)
+
+typedef enum
+{
+  FORMAT_UNKNOWN,
+  FORMAT_PNG,
+  FORMAT_JPEG,
+  FORMAT_GIF,
+  FORMAT_WEBP,
+  FORMAT_ISOBMFF,
+} SniffedFormat;
+
+void
+ks_image_info_clear (KsImageInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  g_clear_pointer (&info->mime_type, g_free);
+  g_clear_pointer (&info->format_name, g_free);
+  info->width = 0;
+  info->height = 0;
+  info->animated = FALSE;
+}
+
+static gboolean
+has_prefix (const guint8 *data,
+            gsize         size,
+            gsize         offset,
+            const char   *magic)
+{
+  gsize len = strlen (magic);
+
+  return size >= offset + len && memcmp (data + offset, magic, len) == 0;
+}
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static SniffedFormat
+sniff_format (const guint8 *data,
+              gsize         size)
+{
+  if (has_prefix (data, size, 0, "\x89PNG\r\n\x1a\n"))
+    return FORMAT_PNG;
+  if (has_prefix (data, size, 0, "\xff\xd8\xff"))
+    return FORMAT_JPEG;
+  if (has_prefix (data, size, 0, "GIF87a") || has_prefix (data, size, 0, "GIF89a"))
+    return FORMAT_GIF;
+  if (has_prefix (data, size, 0, "RIFF") && has_prefix (data, size, 8, "WEBP"))
+    return FORMAT_WEBP;
+  if (has_prefix (data, size, 4, "ftyp"))
+    return FORMAT_ISOBMFF;
+
+  return FORMAT_UNKNOWN;
+}
+
+/* Only for a helpful message: what the unreadable bytes look like. */
+static void
+set_unknown_format_error (const guint8  *data,
+                          gsize          size,
+                          GError       **error)
+{
+  gsize head = MIN (size, 4096);
+  g_autofree char *start = g_strndup ((const char *) data, head);
+
+  if (g_strstr_len (start, -1, "<svg") != NULL)
+    g_set_error_literal (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                         _("This is an SVG drawing, not a photo. Export it as a PNG or JPEG image and use that."));
+  else if (g_utf8_validate ((const char *) data, head, NULL) && memchr (data, '\0', head) == NULL)
+    g_set_error_literal (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                         _("This is a text file, not an image. Use a PNG, JPEG, WebP, GIF, AVIF or HEIF image."));
+  else
+    g_set_error_literal (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                         _("This is not an image in a format Kontext Studio can read. Use a PNG, JPEG, WebP, GIF, AVIF or HEIF image."));
+}
+
+/* ISO-BMFF (AVIF, HEIF) ------------------------------------------------ */
+
+typedef struct
+{
+  guint32  width;
+  guint32  height;
+  gboolean found;
+} IspeSearch;
+
+static gboolean
+is_image_brand (const guint8 *brand)
+{
+  static const char * const brands[] = {
+    "avif", "avis", "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (brands); i++)
+    if (memcmp (brand, brands[i], 4) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Walks the boxes in [data, data + size), descending into the containers
+ * that lead to the item properties (meta → iprp → ipco), and keeps the
+ * largest "ispe" (image spatial extents) found: the primary image, or the
+ * full canvas of a grid, is never smaller than its tiles or thumbnails. */
+static gboolean
+find_ispe (const guint8 *data,
+           gsize         size,
+           guint         depth,
+           IspeSearch   *search)
+{
+  gsize offset = 0;
+
+  if (depth > 4)
+    return FALSE;
+
+  while (size - offset >= 8)
+    {
+      guint64 box_size = read_be32 (data + offset);
+      const guint8 *type = data + offset + 4;
+      gsize header = 8;
+
+      if (box_size == 1)
+        {
+          if (size - offset < 16)
+            return FALSE;
+          box_size = ((guint64) read_be32 (data + offset + 8) << 32) | read_be32 (data + offset + 12);
+          header = 16;
+        }
+      else if (box_size == 0)
+        {
+          box_size = size - offset;
+        }
+
+      if (box_size < header || box_size > size - offset)
+        return FALSE;
+
+      if (memcmp (type, "meta", 4) == 0)
+        {
+          /* A full box: version and flags come first. */
+          if (box_size < header + 4 ||
+              !find_ispe (data + offset + header + 4, box_size - header - 4, depth + 1, search))
+            return FALSE;
+        }
+      else if (memcmp (type, "iprp", 4) == 0 || memcmp (type, "ipco", 4) == 0)
+        {
+          if (!find_ispe (data + offset + header, box_size - header, depth + 1, search))
+            return FALSE;
+        }
+      else if (memcmp (type, "ispe", 4) == 0 && box_size >= header + 12)
+        {
+          guint32 w = read_be32 (data + offset + header + 4);
+          guint32 h = read_be32 (data + offset + header + 8);
+
+          if ((guint64) w * h > (guint64) search->width * search->height)
+            {
+              search->width = w;
+              search->height = h;
+            }
+          search->found = TRUE;
+        }
+
+      offset += box_size;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+probe_isobmff (const guint8  *data,
+               gsize          size,
+               KsImageInfo   *info,
+               GError       **error)
+{
+  guint32 ftyp_size;
+  gboolean image_brand = FALSE;
+  gboolean avif = FALSE;
+  IspeSearch search = { 0, };
+
+  ftyp_size = read_be32 (data);
+  if (ftyp_size < 16 || ftyp_size > size)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The image is damaged or incomplete: its header is cut short."));
+      return FALSE;
+    }
+
+  /* Major brand at 8, minor version at 12, compatible brands from 16. */
+  for (gsize o = 8; o + 4 <= ftyp_size; o += 4)
+    {
+      if (o == 12)
+        continue;
+      if (is_image_brand (data + o))
+        image_brand = TRUE;
+      if (memcmp (data + o, "avif", 4) == 0 || memcmp (data + o, "avis", 4) == 0)
+        avif = TRUE;
+    }
+
+  if (!image_brand)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                           _("This is a video or another media file, not an image. Use a PNG, JPEG, WebP, GIF, AVIF or HEIF image."));
+      return FALSE;
+    }
+
+  if (!find_ispe (data, size, 0, &search) || !search.found ||
+      search.width == 0 || search.height == 0)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The image is damaged or incomplete: its size cannot be read."));
+      return FALSE;
+    }
+
+  info->width = MIN (search.width, (guint32) G_MAXINT);
+  info->height = MIN (search.height, (guint32) G_MAXINT);
+  /* Our own pick of loader: libavif for AVIF, libheif for HEIF. */
+  info->format_name = g_strdup (avif ? "avif" : "heif/avif");
+  info->mime_type = g_strdup (avif ? "image/avif" : "image/heif");
+  info->animated = memcmp (data + 8, "avis", 4) == 0 || memcmp (data + 8, "msf1", 4) == 0;
+
+  return TRUE;
+}
+
+/* The loader-driven probe ---------------------------------------------- */
+
+typedef struct
+{
+  int      width;
+  int      height;
+  gboolean prepared;
+  gboolean webp;
+} ProbeState;
+
+static void
+probe_size_prepared_cb (GdkPixbufLoader *loader,
+                        int              width,
+                        int              height,
+                        ProbeState      *state)
+{
+  state->width = width;
+  state->height = height;
+  state->prepared = TRUE;
+
+  /* Stop before the pixels are allocated: see the comment at the top. */
+  if (state->webp)
+    gdk_pixbuf_loader_set_size (loader, 1, 1);
+  else
+    gdk_pixbuf_loader_set_size (loader, 0, 0);
+}
+
+static const char *
+loader_name_for (SniffedFormat format)
+{
+  switch (format)
+    {
+    case FORMAT_PNG:
+      return "png";
+    case FORMAT_JPEG:
+      return "jpeg";
+    case FORMAT_GIF:
+      return "gif";
+    case FORMAT_WEBP:
+      return "webp";
+    case FORMAT_ISOBMFF:
+    case FORMAT_UNKNOWN:
+    default:
+      return NULL;
+    }
+}
+
+static GdkPixbufLoader *
+new_loader (const char  *name,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GdkPixbufLoader *loader;
+
+  loader = gdk_pixbuf_loader_new_with_type (name, &local_error);
+  if (loader == NULL)
+    {
+      g_set_error (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                   _("Images of type “%s” cannot be read on this system: its image loader is not installed."),
+                   name);
+      return NULL;
+    }
+
+  return loader;
+}
+
+static void
+fill_format (KsImageInfo     *info,
+             GdkPixbufLoader *loader,
+             const char      *fallback_name)
+{
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  g_auto(GStrv) mime_types = NULL;
+
+  g_free (info->format_name);
+  g_free (info->mime_type);
+
+  if (format != NULL)
+    {
+      info->format_name = gdk_pixbuf_format_get_name (format);
+      mime_types = gdk_pixbuf_format_get_mime_types (format);
+    }
+  else
+    {
+      info->format_name = g_strdup (fallback_name);
+    }
+
+  if (mime_types != NULL && mime_types[0] != NULL)
+    info->mime_type = g_strdup (mime_types[0]);
+  else
+    info->mime_type = g_strdup_printf ("image/%s", fallback_name);
+}
+
+static gboolean
+probe_with_loader (const guint8  *data,
+                   gsize          size,
+                   const char    *name,
+                   KsImageInfo   *info,
+                   GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ProbeState state = { 0, };
+  gsize offset = 0;
+  gboolean failed = FALSE;
+
+  loader = new_loader (name, error);
+  if (loader == NULL)
+    return FALSE;
+
+  state.webp = g_str_equal (name, "webp");
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (probe_size_prepared_cb), &state);
+
+  while (offset < size && !state.prepared)
+    {
+      gsize chunk = MIN (size - offset, PROBE_CHUNK_SIZE);
+
+      if (!gdk_pixbuf_loader_write (loader, data + offset, chunk, &local_error))
+        {
+          failed = TRUE;
+          break;
+        }
+      offset += chunk;
+    }
+
+  /* Closing after a stop or with data missing fails; that is expected. */
+  gdk_pixbuf_loader_close (loader, NULL);
+
+  if (!state.prepared)
+    {
+      if (failed && local_error != NULL)
+        g_set_error (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                     _("The image is damaged and cannot be read (%s)."), local_error->message);
+      else
+        g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                             _("The image is damaged or incomplete: the file ends before its size is known."));
+      return FALSE;
+    }
+
+  if (state.width <= 0 || state.height <= 0)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The image is damaged: it claims to have no pixels."));
+      return FALSE;
+    }
+
+  fill_format (info, loader, name);
+  info->width = state.width;
+  info->height = state.height;
+
+  return TRUE;
+}
+
+static gboolean
+check_limits (const KsImageInfo    *info,
+              gsize                 size,
+              const KsImageLimits  *limits,
+              GError              **error)
+{
+  guint64 pixels = (guint64) info->width * (guint64) info->height;
+
+  if (limits == NULL)
+    return TRUE;
+
+  if (limits->max_dimension > 0 &&
+      ((guint) info->width > limits->max_dimension || (guint) info->height > limits->max_dimension))
+    {
+      g_set_error (error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                   _("The image is %d × %d pixels; images can be at most %u pixels a side here."),
+                   info->width, info->height, limits->max_dimension);
+      return FALSE;
+    }
+
+  if (limits->max_pixels > 0 && pixels > limits->max_pixels)
+    {
+      g_set_error (error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                   _("The image is %d × %d pixels (%.0f megapixels); images can have at most %.0f megapixels here."),
+                   info->width, info->height, pixels / 1e6, limits->max_pixels / 1e6);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+probe_internal (GBytes              *bytes,
+                const KsImageLimits *limits,
+                KsImageInfo         *info,
+                GError             **error)
+{
+  const guint8 *data;
+  gsize size;
+  SniffedFormat format;
+  gboolean ok;
+
+  data = g_bytes_get_data (bytes, &size);
+
+  if (size == 0)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The file is empty: it holds no image."));
+      return FALSE;
+    }
+
+  if (limits != NULL && limits->max_bytes > 0 && size > limits->max_bytes)
+    {
+      g_autofree char *have = g_format_size (size);
+      g_autofree char *allowed = g_format_size (limits->max_bytes);
+
+      g_set_error (error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                   _("The image file is %s; images can be at most %s here."),
+                   have, allowed);
+      return FALSE;
+    }
+
+  format = sniff_format (data, size);
+  switch (format)
+    {
+    case FORMAT_UNKNOWN:
+      set_unknown_format_error (data, size, error);
+      return FALSE;
+
+    case FORMAT_ISOBMFF:
+      ok = probe_isobmff (data, size, info, error);
+      break;
+
+    case FORMAT_PNG:
+    case FORMAT_JPEG:
+    case FORMAT_GIF:
+    case FORMAT_WEBP:
+    default:
+      ok = probe_with_loader (data, size, loader_name_for (format), info, error);
+      break;
+    }
+
+  if (!ok)
+    return FALSE;
+
+  return check_limits (info, size, limits, error);
+}
+
+gboolean
+ks_image_probe (GBytes              *bytes,
+                const KsImageLimits *limits,
+                KsImageInfo         *info,
+                GError             **error)
+{
+  KsImageInfo local = { 0, };
+
+  g_return_val_if_fail (bytes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!probe_internal (bytes, limits, &local, error))
+    {
+      ks_image_info_clear (&local);
+      return FALSE;
+    }
+
+  if (info != NULL)
+    {
+      ks_image_info_clear (info);
+      *info = local;
+    }
+  else
+    {
+      ks_image_info_clear (&local);
+    }
+
+  return TRUE;
+}
+
+/* Decoding ------------------------------------------------------------- */
+
+/* The largest size with the aspect of @width × @height and at most
+ * @target pixels (each side at least one pixel). */
+static void
+compute_target_size (int      width,
+                     int      height,
+                     guint64  target,
+                     int     *out_width,
+                     int     *out_height)
+{
+  double scale;
+  int w, h;
+
+  if (target == 0 || (guint64) width * (guint64) height <= target)
+    {
+      *out_width = width;
+      *out_height = height;
+      return;
+    }
+
+  scale = sqrt ((double) target / ((double) width * (double) height));
+  w = MAX (1, (int) floor (width * scale));
+  h = MAX (1, (int) floor (height * scale));
+
+  /* Rounding of the square root can overshoot by one row or column. */
+  while ((guint64) w * h > target && w > 1 && h > 1)
+    {
+      if (w >= h)
+        w--;
+      else
+        h--;
+    }
+
+  *out_width = w;
+  *out_height = h;
+}
+
+/* libjpeg decodes at 1/2, 1/4 or 1/8 of the size nearly for free (it skips
+ * most of the inverse DCT). Pick the smallest such size still at least
+ * @want_width × @want_height, so the final resampling only ever shrinks a
+ * little. The loader rounds sizes up the way libjpeg does. */
+static void
+jpeg_decode_size (int  width,
+                  int  height,
+                  int  want_width,
+                  int  want_height,
+                  int *out_width,
+                  int *out_height)
+{
+  int denom;
+
+  for (denom = 8; denom > 1; denom /= 2)
+    {
+      int w = (width + denom - 1) / denom;
+      int h = (height + denom - 1) / denom;
+
+      if (w >= want_width && h >= want_height)
+        {
+          *out_width = w;
+          *out_height = h;
+          return;
+        }
+    }
+
+  *out_width = width;
+  *out_height = height;
+}
+
+static void
+set_decode_error (GError  *loader_error,
+                  GError **error)
+{
+  if (loader_error == NULL)
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The image is damaged or incomplete and cannot be read."));
+      return;
+    }
+
+  if (g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY))
+    g_set_error_literal (error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                         _("There is not enough memory to open this image. Use a smaller image."));
+  else if (g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE) ||
+           g_error_matches (loader_error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNSUPPORTED_OPERATION))
+    g_set_error (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                 _("This kind of image cannot be read (%s). Use a PNG or JPEG image."),
+                 loader_error->message);
+  else
+    g_set_error (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                 _("The image is damaged or incomplete and cannot be read (%s)."),
+                 loader_error->message);
+}
+
+/* The PNG and JPEG loaders accept a file that stops short and leave the
+ * missing rows grey; the rows they announce show how far they got. */
+static void
+area_updated_cb (GdkPixbufLoader *loader,
+                 int              x,
+                 int              y,
+                 int              width,
+                 int              height,
+                 int             *rows_done)
+{
+  *rows_done = MAX (*rows_done, y + height);
+}
+
+static GdkPixbuf *
+decode_internal (GBytes              *bytes,
+                 const KsImageLimits *limits,
+                 KsImageInfo         *info,
+                 GCancellable        *cancellable,
+                 GError             **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) loader_error = NULL;
+  g_autoptr(GdkPixbuf) scaled = NULL;
+  GdkPixbufAnimation *animation;
+  GdkPixbuf *frame;
+  const guint8 *data;
+  gsize size;
+  gsize offset = 0;
+  int target_width, target_height;
+  int rows_done = 0;
+  gboolean check_rows;
+  gboolean ok = TRUE;
+
+  if (!probe_internal (bytes, limits, info, error))
+    return NULL;
+
+  compute_target_size (info->width, info->height,
+                       limits != NULL ? limits->target_pixels : 0,
+                       &target_width, &target_height);
+
+  loader = new_loader (info->format_name, error);
+  if (loader == NULL)
+    return NULL;
+
+  if (g_str_equal (info->format_name, "jpeg") &&
+      (target_width != info->width || target_height != info->height))
+    {
+      int w, h;
+
+      jpeg_decode_size (info->width, info->height, target_width, target_height, &w, &h);
+      if (w != info->width || h != info->height)
+        gdk_pixbuf_loader_set_size (loader, w, h);
+    }
+
+  check_rows = g_str_equal (info->format_name, "png") || g_str_equal (info->format_name, "jpeg");
+  if (check_rows)
+    g_signal_connect (loader, "area-updated", G_CALLBACK (area_updated_cb), &rows_done);
+
+  data = g_bytes_get_data (bytes, &size);
+  while (offset < size)
+    {
+      gsize chunk = MIN (size - offset, DECODE_CHUNK_SIZE);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return NULL;
+        }
+
+      if (!gdk_pixbuf_loader_write (loader, data + offset, chunk, &loader_error))
+        {
+          ok = FALSE;
+          break;
+        }
+      offset += chunk;
+    }
+
+  if (ok)
+    ok = gdk_pixbuf_loader_close (loader, &loader_error);
+  else
+    gdk_pixbuf_loader_close (loader, NULL);
+
+  if (!ok)
+    {
+      set_decode_error (loader_error, error);
+      return NULL;
+    }
+
+  animation = gdk_pixbuf_loader_get_animation (loader);
+  frame = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (frame == NULL)
+    {
+      set_decode_error (NULL, error);
+      return NULL;
+    }
+
+  if (check_rows && rows_done < gdk_pixbuf_get_height (frame))
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                           _("The image is incomplete: the file ends before its last rows. Save or download it again."));
+      return NULL;
+    }
+
+  if (animation != NULL)
+    info->animated = !gdk_pixbuf_animation_is_static_image (animation);
+
+  /* The AVIF and HEIF loaders apply their own rotation: what they deliver
+   * is the size to scale from. */
+  compute_target_size (gdk_pixbuf_get_width (frame), gdk_pixbuf_get_height (frame),
+                       limits != NULL ? limits->target_pixels : 0,
+                       &target_width, &target_height);
+
+  if (target_width != gdk_pixbuf_get_width (frame) ||
+      target_height != gdk_pixbuf_get_height (frame))
+    {
+      scaled = gdk_pixbuf_scale_simple (frame, target_width, target_height, GDK_INTERP_BILINEAR);
+      if (scaled == NULL)
+        {
+          set_decode_error (NULL, error);
+          return NULL;
+        }
+      /* Keeps "orientation" for the step below. */
+      gdk_pixbuf_copy_options (frame, scaled);
+    }
+  else
+    {
+      scaled = g_object_ref (frame);
+    }
+
+  return gdk_pixbuf_apply_embedded_orientation (scaled);
+}
+
+GdkPixbuf *
+ks_image_decode (GBytes              *bytes,
+                 const KsImageLimits *limits,
+                 KsImageInfo         *info,
+                 GError             **error)
+{
+  KsImageInfo local = { 0, };
+  GdkPixbuf *pixbuf;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  pixbuf = decode_internal (bytes, limits, &local, NULL, error);
+
+  if (pixbuf != NULL && info != NULL)
+    {
+      ks_image_info_clear (info);
+      *info = local;
+    }
+  else
+    {
+      ks_image_info_clear (&local);
+    }
+
+  return pixbuf;
+}
+
+typedef struct
+{
+  GBytes        *bytes;
+  KsImageLimits  limits;
+} DecodeData;
+
+static void
+decode_data_free (DecodeData *data)
+{
+  g_clear_pointer (&data->bytes, g_bytes_unref);
+  g_free (data);
+}
+
+static void
+decode_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  DecodeData *data = task_data;
+  KsImageInfo info = { 0, };
+  GError *error = NULL;
+  GdkPixbuf *pixbuf;
+
+  pixbuf = decode_internal (data->bytes, &data->limits, &info, cancellable, &error);
+  ks_image_info_clear (&info);
+
+  if (pixbuf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+void
+ks_image_decode_async (GBytes              *bytes,
+                       const KsImageLimits *limits,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  DecodeData *data;
+
+  g_return_if_fail (bytes != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (DecodeData, 1);
+  data->bytes = g_bytes_ref (bytes);
+  if (limits != NULL)
+    data->limits = *limits;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_image_decode_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) decode_data_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, decode_thread);
+}
+
+GdkPixbuf *
+ks_image_decode_finish (GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ks_image_decode_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Encoding ------------------------------------------------------------- */
+
+/* JPEG has no alpha: transparent parts go on white rather than on
+ * whatever colour the invisible pixels happen to hold. */
+static GdkPixbuf *
+flatten_on_white (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  GdkPixbuf *flat;
+
+  flat = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  if (flat == NULL)
+    return NULL;
+
+  gdk_pixbuf_fill (flat, 0xffffffff);
+  gdk_pixbuf_composite (pixbuf, flat, 0, 0, width, height,
+                        0, 0, 1, 1, GDK_INTERP_NEAREST, 255);
+
+  return flat;
+}
+
+GBytes *
+ks_image_encode (GdkPixbuf   *pixbuf,
+                 const char  *format,
+                 int          quality,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GdkPixbuf) source = NULL;
+  g_autofree char *buffer = NULL;
+  gsize size = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), NULL);
+  g_return_val_if_fail (format != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_str_equal (format, "jpeg"))
+    {
+      g_autofree char *quality_text = g_strdup_printf ("%d", CLAMP (quality, 0, 100));
+
+      if (gdk_pixbuf_get_has_alpha (pixbuf))
+        source = flatten_on_white (pixbuf);
+      else
+        source = g_object_ref (pixbuf);
+
+      if (source == NULL)
+        {
+          g_set_error_literal (error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                               _("There is not enough memory to convert this image."));
+          return NULL;
+        }
+
+      ok = gdk_pixbuf_save_to_buffer (source, &buffer, &size, "jpeg", &local_error,
+                                      "quality", quality_text, NULL);
+    }
+  else if (g_str_equal (format, "png"))
+    {
+      ok = gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "png", &local_error, NULL);
+    }
+  else
+    {
+      g_set_error (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                   _("Images cannot be saved as “%s”; use JPEG or PNG."), format);
+      return NULL;
+    }
+
+  if (!ok)
+    {
+      g_set_error (error, KS_ERROR, KS_ERROR_FAILED,
+                   _("The image could not be converted to %s (%s)."),
+                   format, local_error != NULL ? local_error->message : _("unknown error"));
+      return NULL;
+    }
+
+  return g_bytes_new_take (g_steal_pointer (&buffer), size);
+}
