@@ -1,0 +1,46 @@
+#pragma once
+
+#include <adwaita.h>
+
+#include "ks-gallery-item.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_VIEWER (ks_viewer_get_type ())
+G_DECLARE_FINAL_TYPE (KsViewer, ks_viewer, KS, VIEWER, AdwBin)
+
+/* A result shown large, with its prompt and parameters, and what can be
+ * done with it: Save As (portal file chooser, JPEG or PNG), Copy image,
+ * drag out as an image, Use as reference, Run again (same seed or new
+ * seed), Delete (with undo, by the window).
+ *
+ * Property: item (KsGalleryItem or NULL).
+ *
+ * Actions ("viewer." prefix): save-as (Ctrl+S), copy (Ctrl+C),
+ * use-as-reference (Ctrl+E), run-again-same-seed, run-again-new-seed,
+ * delete (Delete), close (Escape).
+ *
+ * Signals (the window acts on them):
+ *   use-as-reference (KsGalleryItem*)
+ *   run-again (KsGalleryItem*, gboolean new_seed)
+ *   delete-requested (KsGalleryItem*)
+ *   close-requested ()
+ *   saved (GFile*)              after Save As wrote the file
+ *   error (const char*)         something failed: the message says why */
+GtkWidget     *ks_viewer_new      (void);
+KsGalleryItem *ks_viewer_get_item (KsViewer      *self);
+void           ks_viewer_set_item (KsViewer      *self,
+                                   KsGalleryItem *item);
+/* Saves the image to @file as @format ("png" or "jpeg") off the main
+ * thread; used by Save As and by tests. */
+void           ks_viewer_save_async  (KsViewer            *self,
+                                      GFile               *file,
+                                      const char          *format,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean       ks_viewer_save_finish (KsViewer            *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+
+G_END_DECLS

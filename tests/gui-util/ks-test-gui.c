@@ -1,0 +1,283 @@
+#define G_LOG_DOMAIN "ks-test-gui"
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "ks-test-gui.h"
+
+static char **real_data_dirs;
+
+void
+ks_test_gui_preinit (void)
+{
+  real_data_dirs = g_strdupv ((char **) g_get_system_data_dirs ());
+  /* Resolve the MIME dirs now, from the real data dirs: the isolated ones
+   * set up by g_test_init() have no MIME database. */
+  g_content_type_set_mime_dirs (NULL);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+}
+
+static void
+link_system_data (void)
+{
+  static const char * const subdirs[] = { "icons", "mime" };
+  const char *isolated = g_get_system_data_dirs ()[0];
+
+  if (isolated == NULL || real_data_dirs == NULL)
+    return;
+
+  g_mkdir_with_parents (isolated, 0700);
+
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    for (guint j = 0; real_data_dirs[j] != NULL; j++)
+      {
+        g_autofree char *target = g_build_filename (real_data_dirs[j], subdirs[i], NULL);
+        g_autofree char *link = g_build_filename (isolated, subdirs[i], NULL);
+
+        if (!g_file_test (target, G_FILE_TEST_IS_DIR) || g_file_test (link, G_FILE_TEST_EXISTS))
+          continue;
+
+        if (symlink (target, link) != 0)
+          g_warning ("Could not link %s: %s", target, g_strerror (errno));
+        break;
+      }
+}
+
+gboolean
+ks_test_gui_init (void)
+{
+  link_system_data ();
+
+  if (gtk_init_check ())
+    {
+      adw_init ();
+      return TRUE;
+    }
+
+  g_test_fail_printf ("No display could be opened (DISPLAY=%s, GDK_BACKEND=%s). "
+                      "This test draws real windows: run it under xvfb-run, "
+                      "as .ci/run does.",
+                      g_getenv ("DISPLAY") ? g_getenv ("DISPLAY") : "unset",
+                      g_getenv ("GDK_BACKEND") ? g_getenv ("GDK_BACKEND") : "unset");
+  return FALSE;
+}
+
+gboolean
+ks_test_gui_wait_until (gboolean (*predicate) (gpointer data),
+                        gpointer   data,
+                        guint      timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!predicate (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return predicate (data);
+
+      /* Blocking would stall on a quiet context; poll with short sleeps. */
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+
+  return TRUE;
+}
+
+void
+ks_test_gui_spin (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+typedef struct
+{
+  guint remaining;
+} FrameWait;
+
+static gboolean
+on_tick (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  FrameWait *wait = user_data;
+
+  if (wait->remaining > 0)
+    wait->remaining--;
+
+  return wait->remaining > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+frames_done (gpointer data)
+{
+  return ((FrameWait *) data)->remaining == 0;
+}
+
+void
+ks_test_gui_wait_frames (GtkWidget *widget,
+                         guint      n_frames)
+{
+  FrameWait wait = { n_frames };
+  guint id;
+
+  id = gtk_widget_add_tick_callback (widget, on_tick, &wait, NULL);
+  gtk_widget_queue_draw (widget);
+  if (!ks_test_gui_wait_until (frames_done, &wait, 10000))
+    {
+      /* An unmapped widget never ticks: stop waiting, but say so. */
+      gtk_widget_remove_tick_callback (widget, id);
+      g_test_message ("%s did not draw %u frames within 10 s",
+                      G_OBJECT_TYPE_NAME (widget), n_frames);
+    }
+}
+
+guint
+ks_test_gui_screenshot (GtkWidget  *widget,
+                        const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GHashTable) colours = g_hash_table_new (NULL, NULL);
+  g_autofree guchar *pixels = NULL;
+  g_autofree char *path = NULL;
+  const char *dir;
+  GskRenderer *renderer;
+  int width, height;
+  gsize stride;
+
+  ks_test_gui_wait_frames (widget, 3);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_assert_nonnull (renderer);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+
+  dir = g_getenv ("KS_SCREENSHOT_DIR");
+  if (dir == NULL || *dir == '\0')
+    dir = g_getenv ("G_TEST_BUILDDIR");
+  if (dir == NULL)
+    dir = ".";
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+
+  stride = (gsize) width * 4;
+  pixels = g_malloc (stride * height);
+  gdk_texture_download (texture, pixels, stride);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint32 pixel;
+
+        memcpy (&pixel, pixels + y * stride + x * 4, sizeof pixel);
+        g_hash_table_add (colours, GUINT_TO_POINTER (pixel));
+      }
+
+  return g_hash_table_size (colours);
+}
+
+GtkWidget *
+ks_test_gui_find_by_type (GtkWidget *root,
+                          GType      type)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (root), type))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ks_test_gui_find_by_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static const char *
+widget_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_label (GTK_LABEL (widget));
+  if (GTK_IS_BUTTON (widget))
+    return gtk_button_get_label (GTK_BUTTON (widget));
+  if (ADW_IS_STATUS_PAGE (widget))
+    return adw_status_page_get_title (ADW_STATUS_PAGE (widget));
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+  return NULL;
+}
+
+GtkWidget *
+ks_test_gui_find_text (GtkWidget  *root,
+                       const char *needle)
+{
+  const char *text = widget_text (root);
+
+  if (text != NULL && gtk_widget_get_mapped (root) && strstr (text, needle) != NULL)
+    return root;
+
+  if (ADW_IS_STATUS_PAGE (root) && gtk_widget_get_mapped (root))
+    {
+      const char *description = adw_status_page_get_description (ADW_STATUS_PAGE (root));
+
+      if (description != NULL && strstr (description, needle) != NULL)
+        return root;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ks_test_gui_find_text (child, needle);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+GtkWidget *
+ks_test_gui_find_by_name (GtkWidget  *root,
+                          const char *name)
+{
+  const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (root));
+
+  if (g_strcmp0 (id, name) == 0 || g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ks_test_gui_find_by_name (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
