@@ -4,11 +4,17 @@
 
 G_BEGIN_DECLS
 
-/* The simulated model's drawing: real images that depend on the input. */
+/* The simulated model's drawing: real images that depend on the input.
+ * Everything here is pure computation on pixbufs and safe to call from
+ * any thread. */
 
 /* Width and height near one megapixel for an aspect ratio such as "16:9"
- * (multiples of 16, as the model returns). */
+ * (multiples of 16, as the model returns). NULL or an unknown text: 1:1. */
 void       ks_sim_image_size_for_aspect (const char *aspect_ratio,
+                                         int        *width,
+                                         int        *height);
+/* The same for a ratio given as width / height (clamped to 1:4 … 4:1). */
+void       ks_sim_image_size_for_ratio  (double      ratio,
                                          int        *width,
                                          int        *height);
 /* text-to-image: a picture drawn from the prompt and the seed. */

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
  *   PUT  /storage/upload/{token}                 the bytes (no auth)
  *   GET  /files/...                              result images and uploaded files
  *   POST /_sim/plan                              a fault plan as the body (see load_plan)
+ *   GET  /_sim/stats                             {"requests":{"any":N,"submit":N,…},"jobs":N}
  * Trailing slashes, logs=1|0|true|false and bodiless GET/PUT with a JSON
  * content type are accepted. Every JSON reply has Content-Type
  * application/json and x-fal-request-id where a request is concerned.
@@ -38,6 +39,39 @@ G_BEGIN_DECLS
  *   - cancel while queued or running stops the job: status turns COMPLETED
  *     with error "Request cancelled by the user." and error_type
  *     "request_cancelled"; its result then answers 400 with a detail.
+ *   - "[fail]" jobs answer their result with 500 and X-Fal-Error-Type: runner_failed;
+ *   - x-fal-queue-priority: low queues a job behind every normal one;
+ *   - an x-fal-request-timeout (seconds) that passes while the job is still
+ *     queued ends it COMPLETED with error_type "request_timeout"; its result
+ *     is 504 with X-Fal-Request-Timeout-Type: user;
+ *   - an image_url that is a data: URI is decoded, one under {base}/files/
+ *     is read back, any other URL gives a reference drawn from its text
+ *     (no network); a reference that does not decode gives 422
+ *     image_load_error. Images are made in a worker thread.
+ *
+ * Faults. Status faults (401 403 429 500 502 503 504 expired refuse)
+ * refuse the request before anything happens: a refused submit queues no
+ * job. Body faults act on the reply of a request that was processed: a
+ * submit answered with drop/slow/truncated/malformed still queued its job
+ * (as with a real ingress that fails after the fact).
+ *   drop        half the body under its full Content-Length, then the
+ *               connection closes; on a status stream: one or two events,
+ *               never COMPLETED, then the connection closes (libsoup reports
+ *               that as a plain end of the chunked body, so a client must
+ *               treat an end without COMPLETED as a drop)
+ *   truncated   the whole body under a Content-Length 1024 bytes larger, then close
+ *   slow        the body in 10 pieces, 120 ms apart
+ *   oversized   256 MiB of chunked filler after the real start of the body;
+ *               on a status stream, one "data:" line that never ends
+ *   malformed-json / wrong-types / missing-fields   JSON replies (and stream events)
+ *   not-an-image / huge-dimensions   image replies (a 92-byte PNG claiming
+ *               100000 × 100000; a decoder can stop before allocating by
+ *               calling gdk_pixbuf_loader_set_size (loader, 0, 0) in
+ *               "size-prepared")
+ *   refuse      405 (meant for the stream: no SSE support)
+ * Note for decoders under G_TEST_OPTION_ISOLATE_DIRS: without a MIME
+ * database gdk_pixbuf_loader_new() cannot sniff formats; name the type
+ * (gdk_pixbuf_loader_new_with_mime_type) from the Content-Type.
  */
 
 typedef enum
@@ -86,6 +120,7 @@ G_DECLARE_FINAL_TYPE (KsSimServer, ks_sim_server, KS, SIM_SERVER, GObject)
  *   workers           how many jobs run at once (default 4); the rest queue
  *                     with real queue positions
  *   log-lines         log lines emitted while running (default 4)
+ *   log-window        how many of the latest log lines a status carries (default 3)
  *   ping-interval     ms between ": ping" comments on streams (default 10000)
  *   api-key           when set, the only key accepted (Key or Bearer)
  *   result-ttl        ms a completed result is kept (default 1 h)
@@ -107,12 +142,16 @@ void         ks_sim_server_add_fault      (KsSimServer  *self,
 void         ks_sim_server_clear_faults   (KsSimServer  *self);
 /* A scripted plan, e.g. "submit:429*2, stream:drop, result:500, image:not-an-image".
  * Also reachable over HTTP: POST {base}/_sim/plan with the plan as body. A
- * single request can also carry the header "X-Sim-Fault: 500". */
+ * single request can also carry the header "X-Sim-Fault: 500" (it does not
+ * use up queued faults). Items are step:fault[*count], separated by commas,
+ * semicolons or newlines; count 0 (or "*" alone) means every request until
+ * cleared. A plan replaces the faults queued before; on a syntax error
+ * nothing changes and @error says which item is wrong. */
 gboolean     ks_sim_server_load_plan      (KsSimServer  *self,
                                            const char   *plan,
                                            GError      **error);
-KsSimFault   ks_sim_fault_from_string     (const char   *text);   /* "429", "drop", … */
-KsSimStep    ks_sim_step_from_string      (const char   *text);   /* "submit", … */
+KsSimFault   ks_sim_fault_from_string     (const char   *text);   /* "429", "drop", …; KS_SIM_FAULT_NONE if unknown */
+KsSimStep    ks_sim_step_from_string      (const char   *text);   /* "submit", …; KS_SIM_N_STEPS if unknown */
 
 /* How many requests each step has received (faulted ones included) and
  * how many jobs were accepted: tests assert retry counts with these. */
