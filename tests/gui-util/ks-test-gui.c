@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #include "ks-test-gui.h"
 
@@ -13,46 +12,52 @@ void
 ks_test_gui_preinit (void)
 {
   real_data_dirs = g_strdupv ((char **) g_get_system_data_dirs ());
-  /* Resolve the MIME dirs now, from the real data dirs: the isolated ones
-   * set up by g_test_init() have no MIME database. */
-  g_content_type_set_mime_dirs (NULL);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
 }
 
+/* The isolated dirs of G_TEST_OPTION_ISOLATE_DIRS hide the system's MIME
+ * database and icon themes. Point GIO and GTK at the real ones by path.
+ * Never link them into the isolated dirs: GLib removes those recursively
+ * at exit, following links, which would empty the system's folders. */
 static void
-link_system_data (void)
+use_system_data (void)
 {
-  static const char * const subdirs[] = { "icons", "mime" };
-  const char *isolated = g_get_system_data_dirs ()[0];
+  g_autoptr(GPtrArray) mime_dirs = g_ptr_array_new_with_free_func (g_free);
 
-  if (isolated == NULL || real_data_dirs == NULL)
+  if (real_data_dirs == NULL)
     return;
 
-  g_mkdir_with_parents (isolated, 0700);
+  /* The MIME directories themselves, not the data dirs that hold them. */
+  g_ptr_array_add (mime_dirs, g_build_filename (g_get_user_data_dir (), "mime", NULL));
+  for (guint i = 0; real_data_dirs[i] != NULL; i++)
+    g_ptr_array_add (mime_dirs, g_build_filename (real_data_dirs[i], "mime", NULL));
+  g_ptr_array_add (mime_dirs, NULL);
+  g_content_type_set_mime_dirs ((const char * const *) mime_dirs->pdata);
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
-    for (guint j = 0; real_data_dirs[j] != NULL; j++)
-      {
-        g_autofree char *target = g_build_filename (real_data_dirs[j], subdirs[i], NULL);
-        g_autofree char *link = g_build_filename (isolated, subdirs[i], NULL);
+static void
+add_icon_paths (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
 
-        if (!g_file_test (target, G_FILE_TEST_IS_DIR) || g_file_test (link, G_FILE_TEST_EXISTS))
-          continue;
+  for (guint i = 0; real_data_dirs != NULL && real_data_dirs[i] != NULL; i++)
+    {
+      g_autofree char *icons = g_build_filename (real_data_dirs[i], "icons", NULL);
 
-        if (symlink (target, link) != 0)
-          g_warning ("Could not link %s: %s", target, g_strerror (errno));
-        break;
-      }
+      if (g_file_test (icons, G_FILE_TEST_IS_DIR))
+        gtk_icon_theme_add_search_path (theme, icons);
+    }
 }
 
 gboolean
 ks_test_gui_init (void)
 {
-  link_system_data ();
+  use_system_data ();
 
   if (gtk_init_check ())
     {
       adw_init ();
+      add_icon_paths ();
       return TRUE;
     }
 
