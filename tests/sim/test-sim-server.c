@@ -467,6 +467,50 @@ test_status_codes_and_logs (Fixture       *fixture,
   g_assert_cmpuint (missing->status, ==, 404);
 }
 
+/* The messages of a completed job's logs, joined with "|". */
+static char *
+completed_log_text (Fixture    *fixture,
+                    const char *id)
+{
+  g_autoptr(JsonNode) done = wait_completed (fixture, id);
+  JsonArray *logs = ks_json_get_array_member (json_node_get_object (done), "logs");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_assert_nonnull (logs);
+  for (guint i = 0; i < json_array_get_length (logs); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (logs, i);
+
+      g_string_append_printf (text, "%s%s", i > 0 ? "|" : "",
+                              ks_json_get_string_member (entry, "message"));
+    }
+
+  return g_strdup (text->str);
+}
+
+static void
+test_log_lines (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *t2i_id = NULL;
+  g_autofree char *edit_id = NULL;
+  g_autofree char *t2i_logs = NULL;
+  g_autofree char *edit_logs = NULL;
+
+  g_object_set (fixture->server, "log-window", 10, NULL);
+  t2i_id = submit_json (fixture, T2I_ENDPOINT, "{\"prompt\":\"a lighthouse\"}", NULL);
+  edit_id = submit_json (fixture, EDIT_ENDPOINT,
+                         "{\"prompt\":\"add a boat\",\"image_url\":\"https://example.com/harbour.jpg\"}", NULL);
+
+  /* Only a job with a reference image says it encodes one. */
+  t2i_logs = completed_log_text (fixture, t2i_id);
+  g_assert_cmpstr (t2i_logs, ==,
+                   "Loading FLUX.1 Kontext weights|Encoding the prompt|Denoising|Decoding latents");
+  edit_logs = completed_log_text (fixture, edit_id);
+  g_assert_cmpstr (edit_logs, ==,
+                   "Loading FLUX.1 Kontext weights|Encoding the prompt|Encoding the reference image|Denoising");
+}
+
 static void
 test_queue_positions (Fixture       *fixture,
                       gconstpointer  data)
@@ -1503,6 +1547,7 @@ main (int   argc,
   g_test_add_func ("/sim/image/module", test_images_module);
   ADD ("/sim/submit/reply", test_submit_reply);
   ADD ("/sim/status/codes-and-logs", test_status_codes_and_logs);
+  ADD ("/sim/status/log-lines", test_log_lines);
   ADD ("/sim/status/queue-positions", test_queue_positions);
   ADD ("/sim/status/low-priority", test_low_priority);
   ADD ("/sim/stream/live", test_stream_live);
