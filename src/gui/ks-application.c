@@ -10,6 +10,7 @@
 
 #include "ks-application.h"
 #include "ks-gui-compat.h"
+#include "ks-preferences-window.h"
 #include "ks-window.h"
 
 struct _KsApplication
@@ -17,7 +18,9 @@ struct _KsApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  KsSession      *session;
   gboolean        demo;
+  gboolean        started;
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -78,15 +81,55 @@ ks_application_get_settings (KsApplication *self)
   return self->settings;
 }
 
+/**
+ * ks_application_get_session:
+ *
+ * Returns: (transfer none): the application's session
+ */
+KsSession *
+ks_application_get_session (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  if (self->session == NULL)
+    self->session = ks_session_new (ks_application_get_settings (self));
+
+  return self->session;
+}
+
+/* The first window starts the session: the demo when asked for, else the
+ * key lookup that decides between the welcome page and the studio. */
+static void
+ks_application_start_session (KsApplication *self)
+{
+  KsSession *session = ks_application_get_session (self);
+  g_autoptr(GError) error = NULL;
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+
+  if (self->demo && ks_session_start_demo (session, &error))
+    return;
+
+  if (error != NULL)
+    g_printerr (_("The demo service could not start: %s\n"), error->message);
+
+  if (ks_session_get_key_state (session) == KS_KEY_STATE_UNKNOWN)
+    ks_session_load_key (session);
+}
+
 static KsWindow *
 ks_application_ensure_window (KsApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (KS_IS_WINDOW (window))
-    return KS_WINDOW (window);
+  if (!KS_IS_WINDOW (window))
+    window = GTK_WINDOW (ks_window_new (self));
 
-  return ks_window_new (self);
+  ks_application_start_session (self);
+
+  return KS_WINDOW (window);
 }
 
 static void
@@ -160,7 +203,8 @@ ks_application_dup_debug_info (KsApplication *self)
                           adw_get_major_version (), adw_get_minor_version (), adw_get_micro_version ());
   g_string_append_printf (info, "libsoup %u.%u.%u\n",
                           soup_get_major_version (), soup_get_minor_version (), soup_get_micro_version ());
-  g_string_append_printf (info, "Demo mode: %s\n", self->demo ? "yes" : "no");
+  g_string_append_printf (info, "Demo mode: %s\n",
+                          self->session != NULL && ks_session_get_demo (self->session) ? "yes" : "no");
 
   endpoints = ks_endpoint_list (&n_endpoints);
   g_string_append_printf (info, "Endpoints (%u):\n", n_endpoints);
@@ -207,10 +251,27 @@ ks_application_about_action (GSimpleAction *action,
                         NULL);
 }
 
+static void
+ks_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  KsApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences;
+
+  /* The session of the window it was asked from. */
+  preferences = ks_preferences_window_new (parent,
+                                           KS_IS_WINDOW (parent)
+                                           ? ks_window_get_session (KS_WINDOW (parent))
+                                           : ks_application_get_session (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", ks_application_quit_action },
   { "about", ks_application_about_action },
-  { "preferences" },
+  { "preferences", ks_application_preferences_action },
 };
 
 static void
@@ -218,18 +279,17 @@ ks_application_startup (GApplication *app)
 {
   KsApplication *self = KS_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
-  GAction *preferences;
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *help_accels[] = { "<Control>question", "F1", NULL };
 
   G_APPLICATION_CLASS (ks_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self),
                                    app_actions, G_N_ELEMENTS (app_actions),
                                    self);
-  /* A placeholder until the preferences exist. */
-  preferences = g_action_map_lookup_action (G_ACTION_MAP (self), "preferences");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (preferences), FALSE);
-
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
 }
 
 static void
@@ -237,6 +297,7 @@ ks_application_dispose (GObject *object)
 {
   KsApplication *self = KS_APPLICATION (object);
 
+  g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (ks_application_parent_class)->dispose (object);

@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "ks-session.h"
+
 G_BEGIN_DECLS
 
 /* The schema keeps the base id in release and development builds alike. */
@@ -17,5 +19,7 @@ gboolean       ks_application_get_demo (KsApplication *self);
 void           ks_application_set_demo (KsApplication *self,
                                         gboolean       demo);
 GSettings     *ks_application_get_settings (KsApplication *self);
+/* The one session of the application (created on first use). */
+KsSession     *ks_application_get_session  (KsApplication *self);
 
 G_END_DECLS

@@ -40,4 +40,15 @@ void           ks_gallery_item_ensure_thumbnail (KsGalleryItem *self,
 /* Makes the full-size texture (off the main thread); notifies "texture". */
 void           ks_gallery_item_ensure_texture (KsGalleryItem  *self);
 
+/* A copy of the image bytes in the cache directory, written once by the
+ * thumbnail worker, so that a drag can offer a real file. NULL for job
+ * tiles and until written. */
+GFile         *ks_gallery_item_get_file       (KsGalleryItem  *self);
+/* What a drag or the clipboard offers for an image item: a GdkTexture and,
+ * once written, the GFile. NULL for job tiles. Cheap: the pixels are
+ * already decoded. */
+GdkContentProvider *ks_gallery_item_create_content (KsGalleryItem *self);
+/* The safety tolerance the job asked for (1–6; 2 when unknown). */
+int            ks_gallery_item_get_safety_tolerance (KsGalleryItem *self);
+
 G_END_DECLS

@@ -6,19 +6,529 @@
 
 #include "ks-gallery-tile.h"
 
+/* Every tile has the same size, so the grid reads as a contact sheet. */
+#define TILE_SIZE 200
+#define MAX_SAFETY_TOLERANCE 6
+
 struct _KsGalleryTile
 {
-  GtkWidget parent_instance;
+  GtkWidget      parent_instance;
+
+  KsGalleryItem *item;
+  GSignalGroup  *item_signals;
+  GSignalGroup  *job_signals;
+  char          *status_text;
+  GString       *logs;
+
+  /* Template children */
+  GtkWidget     *overlay;
+  GtkStack      *stack;
+  GtkPicture    *picture;
+  GtkSpinner    *spinner;
+  GtkLabel      *status_label;
+  GtkLabel      *job_prompt_label;
+  GtkWidget     *logs_button;
+  GtkWidget     *cancel_button;
+  GtkLabel      *logs_label;       /* made when the logs are first shown */
+  GtkImage      *failed_icon;
+  GtkLabel      *failed_title_label;
+  GtkLabel      *reason_label;
+  GtkLabel      *filtered_detail_label;
+  GtkLabel      *tolerance_label;
+  GtkWidget     *tolerance_button;
+  GtkWidget     *caption_label;
+  GtkWidget     *simulated_badge;
 };
 
 G_DEFINE_FINAL_TYPE (KsGalleryTile, ks_gallery_tile, GTK_TYPE_WIDGET)
 
+enum {
+  PROP_0,
+  PROP_ITEM,
+  N_PROPS
+};
+
+enum {
+  CANCEL_REQUESTED,
+  RETRY_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+set_status_text (KsGalleryTile *self,
+                 const char    *text)
+{
+  if (g_strcmp0 (self->status_text, text) == 0)
+    return;
+
+  g_free (self->status_text);
+  self->status_text = g_strdup (text);
+}
+
+static gboolean
+item_is_filtered (KsGalleryItem *item)
+{
+  KsJobImage *image = ks_gallery_item_get_image (item);
+
+  return image != NULL && ks_job_image_get_has_nsfw_concepts (image);
+}
+
+/* The tolerance a filtered image's retry asks for: one step more
+ * permissive than the job's, or 0 when it is already at the top. */
+static int
+retry_tolerance (KsGalleryTile *self)
+{
+  int tolerance = ks_gallery_item_get_safety_tolerance (self->item);
+
+  return tolerance < MAX_SAFETY_TOLERANCE ? tolerance + 1 : 0;
+}
+
+static void
+update_actions (KsGalleryTile *self)
+{
+  KsJobState state = KS_JOB_STATE_PENDING;
+  gboolean job_tile = FALSE;
+
+  if (self->item != NULL && ks_gallery_item_get_image (self->item) == NULL)
+    {
+      job_tile = TRUE;
+      state = ks_job_get_state (ks_gallery_item_get_job (self->item));
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.cancel",
+                                 job_tile && !ks_job_state_is_finished (state));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.retry",
+                                 job_tile && (state == KS_JOB_STATE_FAILED ||
+                                              state == KS_JOB_STATE_CANCELLED));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.retry-tolerance",
+                                 self->item != NULL &&
+                                 item_is_filtered (self->item) &&
+                                 retry_tolerance (self) > 0);
+}
+
+static void
+update_logs (KsGalleryTile *self)
+{
+  if (self->logs_label == NULL)
+    return;
+
+  if (self->logs->len == 0)
+    gtk_label_set_text (self->logs_label, _("No log lines yet."));
+  else
+    gtk_label_set_text (self->logs_label, self->logs->str);
+}
+
+static void
+append_log (KsGalleryTile    *self,
+            const KsLogEntry *entry)
+{
+  if (entry == NULL || entry->message == NULL)
+    return;
+
+  if (self->logs->len > 0)
+    g_string_append_c (self->logs, '\n');
+  g_string_append (self->logs, entry->message);
+}
+
+static void
+on_log_added (KsGalleryTile    *self,
+              const KsLogEntry *entry)
+{
+  append_log (self, entry);
+  update_logs (self);
+}
+
+static void
+reload_logs (KsGalleryTile *self)
+{
+  g_string_truncate (self->logs, 0);
+
+  if (self->item != NULL && ks_gallery_item_get_image (self->item) == NULL)
+    {
+      GPtrArray *logs = ks_job_get_logs (ks_gallery_item_get_job (self->item));
+
+      for (guint i = 0; logs != NULL && i < logs->len; i++)
+        append_log (self, g_ptr_array_index (logs, i));
+    }
+
+  update_logs (self);
+}
+
+static void
+update_image (KsGalleryTile *self)
+{
+  GdkTexture *thumbnail;
+
+  /* A flagged image's pixels are never put on screen. */
+  if (item_is_filtered (self->item))
+    {
+      gtk_picture_set_paintable (self->picture, NULL);
+      return;
+    }
+
+  /* The thumbnail itself is asked for when the tile is first drawn. */
+  thumbnail = ks_gallery_item_get_thumbnail (self->item);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (thumbnail));
+  if (thumbnail == NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+update_filtered (KsGalleryTile *self)
+{
+  int tolerance = retry_tolerance (self);
+
+  gtk_stack_set_visible_child_name (self->stack, "filtered");
+  set_status_text (self, _("Filtered by the safety check"));
+  gtk_label_set_text (self->filtered_detail_label, ks_gallery_item_get_title (self->item));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filtered_detail_label),
+                               ks_gallery_item_get_title (self->item));
+
+  if (tolerance > 0)
+    {
+      g_autofree char *label = g_strdup_printf (_("Retry with tolerance %d"), tolerance);
+
+      gtk_label_set_text (self->tolerance_label, label);
+      gtk_widget_set_tooltip_text (self->tolerance_button,
+                                   _("Submit the same job again with a more permissive safety tolerance"));
+    }
+  else
+    {
+      gtk_label_set_text (self->tolerance_label, _("Already at the most permissive tolerance"));
+      gtk_widget_set_tooltip_text (self->tolerance_button,
+                                   _("The safety tolerance is already at its most permissive, 6"));
+    }
+}
+
+static void
+update_job (KsGalleryTile *self)
+{
+  KsJob *job = ks_gallery_item_get_job (self->item);
+  KsJobState state = ks_job_get_state (job);
+  g_autofree char *words = ks_gallery_item_dup_subtitle (self->item);
+
+  switch (state)
+    {
+    case KS_JOB_STATE_FAILED:
+      gtk_stack_set_visible_child_name (self->stack, "failed");
+      gtk_image_set_from_icon_name (self->failed_icon, "dialog-error-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), "error");
+      gtk_label_set_text (self->failed_title_label, _("Failed"));
+      gtk_label_set_text (self->reason_label, words);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->reason_label), "dim-label");
+      /* The label shows at most four lines; the tooltip has it all. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label), words);
+      gtk_spinner_stop (self->spinner);
+      set_status_text (self, words);
+      break;
+
+    case KS_JOB_STATE_CANCELLED:
+      gtk_stack_set_visible_child_name (self->stack, "failed");
+      gtk_image_set_from_icon_name (self->failed_icon, "process-stop-symbolic");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
+      gtk_label_set_text (self->failed_title_label, words);
+      gtk_label_set_text (self->reason_label, ks_gallery_item_get_title (self->item));
+      gtk_widget_add_css_class (GTK_WIDGET (self->reason_label), "dim-label");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label),
+                                   ks_gallery_item_get_title (self->item));
+      gtk_spinner_stop (self->spinner);
+      set_status_text (self, words);
+      break;
+
+    case KS_JOB_STATE_PENDING:
+    case KS_JOB_STATE_PREPARING:
+    case KS_JOB_STATE_SUBMITTING:
+    case KS_JOB_STATE_IN_QUEUE:
+    case KS_JOB_STATE_IN_PROGRESS:
+    case KS_JOB_STATE_DOWNLOADING:
+    case KS_JOB_STATE_COMPLETED:
+      gtk_stack_set_visible_child_name (self->stack, "job");
+      gtk_label_set_text (self->status_label, words);
+      gtk_label_set_text (self->job_prompt_label, ks_gallery_item_get_title (self->item));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label),
+                                   ks_gallery_item_get_title (self->item));
+      gtk_widget_set_visible (GTK_WIDGET (self->spinner), state != KS_JOB_STATE_COMPLETED);
+      gtk_spinner_set_spinning (self->spinner, state != KS_JOB_STATE_COMPLETED);
+      gtk_widget_set_visible (self->cancel_button, state != KS_JOB_STATE_COMPLETED);
+      set_status_text (self, words);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+update (KsGalleryTile *self)
+{
+  g_autofree char *accessible = NULL;
+  gboolean image_shown = FALSE;
+
+  if (self->item == NULL)
+    {
+      gtk_picture_set_paintable (self->picture, NULL);
+      gtk_spinner_stop (self->spinner);
+      gtk_widget_set_visible (self->simulated_badge, FALSE);
+      gtk_widget_set_visible (self->caption_label, FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "simulated");
+      set_status_text (self, NULL);
+      update_actions (self);
+      return;
+    }
+
+  if (ks_gallery_item_get_image (self->item) == NULL)
+    update_job (self);
+  else if (item_is_filtered (self->item))
+    {
+      gtk_spinner_stop (self->spinner);
+      update_filtered (self);
+    }
+  else
+    {
+      gtk_spinner_stop (self->spinner);
+      gtk_stack_set_visible_child_name (self->stack, "image");
+      gtk_label_set_text (GTK_LABEL (self->caption_label), ks_gallery_item_get_title (self->item));
+      set_status_text (self, ks_gallery_item_get_title (self->item));
+      update_image (self);
+      image_shown = TRUE;
+    }
+
+  gtk_widget_set_visible (self->caption_label, image_shown);
+  gtk_widget_set_visible (self->simulated_badge, ks_gallery_item_get_simulated (self->item));
+  /* Words on a simulated tile start below the badge. */
+  if (ks_gallery_item_get_simulated (self->item))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "simulated");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "simulated");
+
+  accessible = g_strdup_printf ("%s, %s", ks_gallery_item_get_title (self->item),
+                                self->status_text != NULL ? self->status_text : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  update_actions (self);
+}
+
+/* The logs popover is made on first use: most tiles never show it, and a
+ * grid makes many tiles while scrolling. */
+static void
+create_logs_popover (GtkMenuButton *button,
+                     gpointer       user_data)
+{
+  KsGalleryTile *self = user_data;
+  GtkWidget *popover, *scrolled, *label;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+
+  label = gtk_label_new (NULL);
+  gtk_widget_set_name (label, "logs_label");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_margin_start (label, 6);
+  gtk_widget_set_margin_end (label, 6);
+  gtk_widget_set_margin_top (label, 6);
+  gtk_widget_set_margin_bottom (label, 6);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_widget_add_css_class (label, "caption");
+
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 240);
+  gtk_widget_set_size_request (scrolled, 320, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), label);
+
+  popover = gtk_popover_new ();
+  gtk_popover_set_child (GTK_POPOVER (popover), scrolled);
+  gtk_menu_button_set_popover (button, popover);
+
+  self->logs_label = GTK_LABEL (label);
+  update_logs (self);
+}
+
+/* ---- Drag and drop ---------------------------------------------------- */
+
+static GdkContentProvider *
+on_drag_prepare (KsGalleryTile *self,
+                 double         x,
+                 double         y,
+                 GtkDragSource *source)
+{
+  /* Job tiles have nothing to give; filtered images are never handed out. */
+  if (self->item == NULL || ks_gallery_item_get_image (self->item) == NULL ||
+      item_is_filtered (self->item))
+    return NULL;
+
+  return ks_gallery_item_create_content (self->item);
+}
+
+static void
+on_drag_begin (KsGalleryTile *self,
+               GdkDrag       *drag,
+               GtkDragSource *source)
+{
+  GdkTexture *thumbnail = ks_gallery_item_get_thumbnail (self->item);
+
+  if (thumbnail != NULL)
+    gtk_drag_source_set_icon (source, GDK_PAINTABLE (thumbnail),
+                              gdk_texture_get_width (thumbnail) / 4,
+                              gdk_texture_get_height (thumbnail) / 4);
+}
+
+/* ---- Actions ---------------------------------------------------------- */
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[CANCEL_REQUESTED], 0);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[RETRY_REQUESTED], 0, -1);
+}
+
+static void
+retry_tolerance_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (widget);
+  int tolerance = retry_tolerance (self);
+
+  if (tolerance > 0)
+    g_signal_emit (widget, signals[RETRY_REQUESTED], 0, tolerance);
+}
+
+/* ---- GtkWidget -------------------------------------------------------- */
+
+static void
+ks_gallery_tile_measure (GtkWidget      *widget,
+                         GtkOrientation  orientation,
+                         int             for_size,
+                         int            *minimum,
+                         int            *natural,
+                         int            *minimum_baseline,
+                         int            *natural_baseline)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (widget);
+  int child_min = 0;
+
+  gtk_widget_measure (self->overlay, orientation,
+                      for_size < 0 ? TILE_SIZE : for_size,
+                      &child_min, NULL, NULL, NULL);
+
+  *minimum = *natural = MAX (TILE_SIZE, child_min);
+}
+
+static void
+ks_gallery_tile_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (widget);
+
+  gtk_widget_allocate (self->overlay, width, height, baseline, NULL);
+}
+
+/* A grid makes, and briefly maps, far more tiles than it shows: the
+ * thumbnail is decoded and scaled only for a tile that is drawn. */
+static void
+ks_gallery_tile_snapshot (GtkWidget   *widget,
+                          GtkSnapshot *snapshot)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (widget);
+
+  if (self->item != NULL &&
+      ks_gallery_item_get_image (self->item) != NULL &&
+      !item_is_filtered (self->item) &&
+      ks_gallery_item_get_thumbnail (self->item) == NULL)
+    ks_gallery_item_ensure_thumbnail (self->item, TILE_SIZE * gtk_widget_get_scale_factor (widget));
+
+  GTK_WIDGET_CLASS (ks_gallery_tile_parent_class)->snapshot (widget, snapshot);
+}
+
+/* ---- GObject ---------------------------------------------------------- */
+
 static void
 ks_gallery_tile_dispose (GObject *object)
 {
+  KsGalleryTile *self = KS_GALLERY_TILE (object);
+
+  if (self->item_signals != NULL)
+    g_signal_group_set_target (self->item_signals, NULL);
+  if (self->job_signals != NULL)
+    g_signal_group_set_target (self->job_signals, NULL);
+  g_clear_object (&self->item);
+  self->logs_label = NULL;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), KS_TYPE_GALLERY_TILE);
 
   G_OBJECT_CLASS (ks_gallery_tile_parent_class)->dispose (object);
+}
+
+static void
+ks_gallery_tile_finalize (GObject *object)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (object);
+
+  g_clear_object (&self->item_signals);
+  g_clear_object (&self->job_signals);
+  g_clear_pointer (&self->status_text, g_free);
+  g_string_free (self->logs, TRUE);
+
+  G_OBJECT_CLASS (ks_gallery_tile_parent_class)->finalize (object);
+}
+
+static void
+ks_gallery_tile_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      g_value_set_object (value, self->item);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_gallery_tile_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  KsGalleryTile *self = KS_GALLERY_TILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      ks_gallery_tile_set_item (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -28,12 +538,134 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ks_gallery_tile_dispose;
+  object_class->finalize = ks_gallery_tile_finalize;
+  object_class->get_property = ks_gallery_tile_get_property;
+  object_class->set_property = ks_gallery_tile_set_property;
+
+  widget_class->measure = ks_gallery_tile_measure;
+  widget_class->size_allocate = ks_gallery_tile_size_allocate;
+  widget_class->snapshot = ks_gallery_tile_snapshot;
+
+  properties[PROP_ITEM] =
+    g_param_spec_object ("item", NULL, NULL,
+                         KS_TYPE_GALLERY_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CANCEL_REQUESTED] =
+    g_signal_new ("cancel-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  /* @safety: -1 to keep the job's tolerance, else the tolerance to use. */
+  signals[RETRY_REQUESTED] =
+    g_signal_new ("retry-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ks-gallery-tile.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, overlay);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, stack);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, picture);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, spinner);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, status_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, job_prompt_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, logs_button);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_icon);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_title_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, filtered_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_button);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, caption_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, simulated_badge);
+
+  gtk_widget_class_install_action (widget_class, "tile.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "tile.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "tile.retry-tolerance", NULL, retry_tolerance_action);
+
+  gtk_widget_class_set_css_name (widget_class, "ks-gallery-tile");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 ks_gallery_tile_init (KsGalleryTile *self)
 {
+  GtkDragSource *drag_source;
+
+  self->logs = g_string_new (NULL);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->logs_button),
+                                         create_logs_popover, self, NULL);
+
+  self->item_signals = g_signal_group_new (KS_TYPE_GALLERY_ITEM);
+  g_signal_group_connect_swapped (self->item_signals, "notify::subtitle",
+                                  G_CALLBACK (update), self);
+  g_signal_group_connect_swapped (self->item_signals, "notify::thumbnail",
+                                  G_CALLBACK (update_image), self);
+
+  self->job_signals = g_signal_group_new (KS_TYPE_JOB);
+  g_signal_group_connect_swapped (self->job_signals, "log-added",
+                                  G_CALLBACK (on_log_added), self);
+
+  drag_source = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (drag_source, GDK_ACTION_COPY);
+  g_signal_connect_object (drag_source, "prepare",
+                           G_CALLBACK (on_drag_prepare), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (drag_source, "drag-begin",
+                           G_CALLBACK (on_drag_begin), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag_source));
+
+  update (self);
+}
+
+GtkWidget *
+ks_gallery_tile_new (void)
+{
+  return g_object_new (KS_TYPE_GALLERY_TILE, NULL);
+}
+
+KsGalleryItem *
+ks_gallery_tile_get_item (KsGalleryTile *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_TILE (self), NULL);
+
+  return self->item;
+}
+
+void
+ks_gallery_tile_set_item (KsGalleryTile *self,
+                          KsGalleryItem *item)
+{
+  g_return_if_fail (KS_IS_GALLERY_TILE (self));
+  g_return_if_fail (item == NULL || KS_IS_GALLERY_ITEM (item));
+
+  if (!g_set_object (&self->item, item))
+    return;
+
+  g_signal_group_set_target (self->item_signals, item);
+  g_signal_group_set_target (self->job_signals,
+                             item != NULL && ks_gallery_item_get_image (item) == NULL
+                             ? ks_gallery_item_get_job (item) : NULL);
+
+  reload_logs (self);
+  update (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}
+
+const char *
+ks_gallery_tile_get_status_text (KsGalleryTile *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_TILE (self), NULL);
+
+  return self->status_text;
 }

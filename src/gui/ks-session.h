@@ -38,6 +38,8 @@ G_DECLARE_FINAL_TYPE (KsSession, ks_session, KS, SESSION, GObject)
  *   job-finished (KsJob*)   a job reached COMPLETED, FAILED or CANCELLED
  *   problem (GError*)       a setup problem worth a banner or toast: no key,
  *                           bad key, locked account, offline, keyring
+ *   notice (const char*)    something the user asked for turned out in a
+ *                           way worth a toast (a cancel that came too late)
  */
 KsSession  *ks_session_new                 (GSettings     *settings);
 KsClient   *ks_session_get_client          (KsSession     *self);
@@ -63,6 +65,12 @@ gboolean    ks_session_store_key_finish    (KsSession     *self,
 gboolean    ks_session_start_demo          (KsSession     *self,
                                             GError       **error);
 void        ks_session_stop_demo           (KsSession     *self);
+/* Points the client at @base_url with @api_key, leaving the settings and
+ * the keyring alone (tests, and services chosen for one run). @api_key
+ * NULL means none: key-state becomes MISSING. */
+void        ks_session_use_service         (KsSession     *self,
+                                            const char    *base_url,
+                                            const char    *api_key);
 
 /* Submits a copy of @params as a new job; a tile appears at position 0 at
  * once. Returns the job (transfer none). */

@@ -43,4 +43,10 @@ gboolean       ks_viewer_save_finish (KsViewer            *self,
                                       GAsyncResult        *result,
                                       GError             **error);
 
+/* A file name for Save As: the prompt lowercased, every run of
+ * characters other than letters and digits turned into one '-', at most
+ * 60 characters, then ".png" or ".jpg" for @format ("png" / "jpeg"). */
+char          *ks_viewer_suggest_file_name (const char *prompt,
+                                            const char *format);
+
 G_END_DECLS

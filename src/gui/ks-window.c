@@ -4,6 +4,10 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-composer.h"
+#include "ks-gallery.h"
+#include "ks-session.h"
+#include "ks-viewer.h"
 #include "ks-window.h"
 
 struct _KsWindow
@@ -11,14 +15,724 @@ struct _KsWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template widgets */
+  GtkStack             *main_stack;
+  AdwStatusPage        *welcome_page;
+  AdwPasswordEntryRow  *key_row;
+  GtkLabel             *welcome_error_label;
   AdwWindowTitle       *window_title;
-  AdwStatusPage        *status_page;
-  GtkLabel             *reference_label;
+  GtkWidget            *running_box;
+  GtkSpinner           *running_spinner;
+  GtkLabel             *running_label;
+  GtkRevealer          *banner_revealer;
+  GtkLabel             *banner_label;
+  GtkButton            *banner_button;
+  AdwToastOverlay      *toast_overlay;
+  AdwClamp             *composer_clamp;
+  GtkStack             *content_stack;
+  KsGallery            *gallery;
+  KsViewer             *viewer;
 
+  /* Made in constructed(): it needs the settings */
+  KsComposer           *composer;
+
+  KsSession            *session;
   GSettings            *settings;
+  GCancellable         *cancellable;
+
+  /* The last deleted item, until its toast is gone */
+  KsGalleryItem        *undo_item;
+  guint                 undo_position;
+  AdwToast             *undo_toast;
+
+  /* The KsError code of the problem the banner shows, -1 when none */
+  int                   banner_code;
+
+  guint                 storing_key : 1;
+  guint                 testing_connection : 1;
+  guint                 studio_shown : 1;
 };
 
 G_DEFINE_FINAL_TYPE (KsWindow, ks_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void update_actions (KsWindow *self);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void
+show_toast (KsWindow   *self,
+            const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static gboolean
+viewer_is_shown (KsWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "viewer") == 0;
+}
+
+static void
+show_gallery (KsWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->content_stack, "gallery");
+  update_actions (self);
+}
+
+static void
+show_viewer (KsWindow      *self,
+             KsGalleryItem *item)
+{
+  ks_viewer_set_item (self->viewer, item);
+  gtk_stack_set_visible_child_name (self->content_stack, "viewer");
+  /* The viewer's shortcuts (Ctrl+S, Ctrl+C, Delete, Escape) act where the
+   * focus is. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->viewer));
+  update_actions (self);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *root,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_type_is_a (G_OBJECT_TYPE (child), type))
+        return child;
+
+      found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+focus_prompt (KsWindow *self)
+{
+  GtkWidget *prompt = find_descendant (GTK_WIDGET (self->composer), GTK_TYPE_TEXT_VIEW);
+
+  if (prompt != NULL)
+    gtk_widget_grab_focus (prompt);
+}
+
+/* ---- pages and banner --------------------------------------------------- */
+
+static void
+hide_banner (KsWindow *self)
+{
+  self->banner_code = -1;
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+}
+
+static void
+show_banner (KsWindow   *self,
+             int         code,
+             const char *text)
+{
+  const char *button_label;
+  const char *action;
+
+  switch (code)
+    {
+    case KS_ERROR_NETWORK:
+      button_label = _("_Try Again");
+      action = "win.retry-connection";
+      break;
+
+    default:
+      button_label = _("Open _Preferences");
+      action = "app.preferences";
+      break;
+    }
+
+  self->banner_code = code;
+  gtk_label_set_label (self->banner_label, text);
+  gtk_button_set_label (self->banner_button, button_label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), action);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+static void
+update_page (KsWindow *self)
+{
+  KsKeyState state = ks_session_get_key_state (self->session);
+  const char *message = ks_session_get_key_message (self->session);
+  const char *page = NULL;
+
+  switch (state)
+    {
+    case KS_KEY_STATE_UNKNOWN:
+    case KS_KEY_STATE_LOOKING:
+      page = self->studio_shown ? "studio" : "loading";
+      break;
+
+    case KS_KEY_STATE_MISSING:
+    case KS_KEY_STATE_KEYRING_ERROR:
+      if (self->studio_shown)
+        {
+          page = "studio";
+          show_banner (self,
+                       state == KS_KEY_STATE_MISSING ? KS_ERROR_NO_KEY : KS_ERROR_KEYRING,
+                       message != NULL ? message : _("No API key is set."));
+        }
+      else
+        page = "welcome";
+      break;
+
+    case KS_KEY_STATE_REFUSED:
+      page = "studio";
+      show_banner (self, KS_ERROR_UNAUTHORIZED,
+                   message != NULL ? message : _("The service refused the API key."));
+      break;
+
+    case KS_KEY_STATE_PRESENT:
+    case KS_KEY_STATE_DEMO:
+      page = "studio";
+      /* A key problem the banner showed is solved; a kept-for-this-run
+       * notice stays. */
+      if (message != NULL)
+        show_banner (self, KS_ERROR_KEYRING, message);
+      else if (self->banner_code == KS_ERROR_UNAUTHORIZED ||
+               self->banner_code == KS_ERROR_NO_KEY ||
+               self->banner_code == KS_ERROR_KEYRING ||
+               self->banner_code == KS_ERROR_FORBIDDEN)
+        hide_banner (self);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (g_str_equal (page, "welcome"))
+    {
+      gboolean keyring_error = state == KS_KEY_STATE_KEYRING_ERROR && message != NULL;
+
+      gtk_label_set_label (self->welcome_error_label, keyring_error ? message : NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), keyring_error);
+    }
+
+  if (g_str_equal (page, "studio") && !self->studio_shown)
+    {
+      self->studio_shown = TRUE;
+      gtk_stack_set_visible_child_name (self->main_stack, page);
+      focus_prompt (self);
+    }
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, page);
+
+  update_actions (self);
+}
+
+static void
+update_title (KsWindow *self)
+{
+  gboolean demo = ks_session_get_demo (self->session);
+
+  adw_window_title_set_subtitle (self->window_title, demo ? _("Simulated service") : NULL);
+  if (demo)
+    gtk_widget_add_css_class (GTK_WIDGET (self->window_title), "simulated");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->window_title), "simulated");
+}
+
+static void
+update_running (KsWindow *self)
+{
+  guint n_running = ks_session_get_n_running (self->session);
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u job running",
+                                       "%u jobs running",
+                                       n_running),
+                          n_running);
+  gtk_label_set_label (self->running_label, text);
+  gtk_spinner_set_spinning (self->running_spinner, n_running > 0);
+  gtk_widget_set_visible (self->running_box, n_running > 0);
+}
+
+/* ---- session signals ---------------------------------------------------- */
+
+static void
+on_session_problem (KsWindow     *self,
+                    const GError *error,
+                    KsSession    *session)
+{
+  if (error == NULL)
+    return;
+
+  if (error->domain == KS_ERROR)
+    show_banner (self, error->code, error->message);
+  else
+    show_banner (self, KS_ERROR_NETWORK, error->message);
+}
+
+static void
+on_session_notice (KsWindow   *self,
+                   const char *text,
+                   KsSession  *session)
+{
+  show_toast (self, text);
+}
+
+static void
+send_notification (KsWindow *self,
+                   KsJob    *job)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+  KsParams *params = ks_job_get_params (job);
+  const char *prompt = params != NULL ? ks_params_get_prompt (params) : NULL;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+
+  switch (ks_job_get_state (job))
+    {
+    case KS_JOB_STATE_COMPLETED:
+      {
+        guint n_images = g_list_model_get_n_items (ks_job_get_images (job));
+
+        notification = g_notification_new (g_dngettext (GETTEXT_PACKAGE,
+                                                        "Image ready",
+                                                        "Images ready",
+                                                        n_images));
+        if (prompt != NULL)
+          g_notification_set_body (notification, prompt);
+      }
+      break;
+
+    case KS_JOB_STATE_FAILED:
+      {
+        const GError *error = ks_job_get_error (job);
+
+        notification = g_notification_new (_("Generation failed"));
+        g_notification_set_body (notification,
+                                 error != NULL ? error->message : _("The job failed."));
+      }
+      break;
+
+    case KS_JOB_STATE_PENDING:
+    case KS_JOB_STATE_PREPARING:
+    case KS_JOB_STATE_SUBMITTING:
+    case KS_JOB_STATE_IN_QUEUE:
+    case KS_JOB_STATE_IN_PROGRESS:
+    case KS_JOB_STATE_DOWNLOADING:
+    case KS_JOB_STATE_CANCELLED:
+    default:
+      /* The user cancelled it: nothing to announce. */
+      return;
+    }
+
+  /* Clicking it activates the application, which presents this window. */
+  id = g_strdup_printf ("job-%s", ks_job_get_request_id (job) != NULL
+                                  ? ks_job_get_request_id (job) : "local");
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+on_session_job_finished (KsWindow  *self,
+                         KsJob     *job,
+                         KsSession *session)
+{
+  const char *seed = ks_job_get_seed (job);
+
+  if (seed != NULL)
+    ks_composer_set_last_seed (self->composer, seed);
+
+  /* The service answered: an offline banner is out of date. */
+  if (ks_job_get_state (job) == KS_JOB_STATE_COMPLETED && self->banner_code == KS_ERROR_NETWORK)
+    hide_banner (self);
+
+  send_notification (self, job);
+}
+
+/* ---- template callbacks ------------------------------------------------- */
+
+static void
+on_composer_submit (KsWindow   *self,
+                    KsParams   *params,
+                    KsComposer *composer)
+{
+  ks_session_submit (self->session, params);
+  if (viewer_is_shown (self))
+    show_gallery (self);
+}
+
+static void
+on_composer_error (KsWindow   *self,
+                   const char *message,
+                   KsComposer *composer)
+{
+  show_toast (self, message);
+}
+
+static void
+on_gallery_item_activated (KsWindow      *self,
+                           KsGalleryItem *item,
+                           KsGallery     *gallery)
+{
+  /* Running or failed jobs show everything on their tile. */
+  if (item == NULL || ks_gallery_item_get_image (item) == NULL)
+    return;
+
+  show_viewer (self, item);
+}
+
+static void
+on_gallery_cancel_requested (KsWindow      *self,
+                             KsGalleryItem *item,
+                             KsGallery     *gallery)
+{
+  ks_session_cancel (self->session, item);
+}
+
+static void
+on_gallery_retry_requested (KsWindow      *self,
+                            KsGalleryItem *item,
+                            int            safety_tolerance,
+                            KsGallery     *gallery)
+{
+  ks_session_run_again (self->session, item, FALSE, safety_tolerance);
+}
+
+static void
+on_viewer_use_as_reference (KsWindow      *self,
+                            KsGalleryItem *item,
+                            KsViewer      *viewer)
+{
+  ks_composer_use_item (self->composer, item);
+  show_gallery (self);
+  focus_prompt (self);
+}
+
+static void
+on_viewer_run_again (KsWindow      *self,
+                     KsGalleryItem *item,
+                     gboolean       new_seed,
+                     KsViewer      *viewer)
+{
+  ks_session_run_again (self->session, item, new_seed, 0);
+  show_gallery (self);
+}
+
+static void
+on_undo_toast_dismissed (KsWindow *self,
+                         AdwToast *toast)
+{
+  if (self->undo_toast != toast)
+    return;
+
+  self->undo_toast = NULL;
+  g_clear_object (&self->undo_item);
+}
+
+static void
+on_viewer_delete_requested (KsWindow      *self,
+                            KsGalleryItem *item,
+                            KsViewer      *viewer)
+{
+  AdwToast *toast;
+
+  g_set_object (&self->undo_item, item);
+  self->undo_position = ks_session_remove (self->session, item);
+
+  ks_viewer_set_item (self->viewer, NULL);
+  show_gallery (self);
+
+  toast = adw_toast_new (_("Image deleted"));
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo-delete");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect_object (toast, "dismissed",
+                           G_CALLBACK (on_undo_toast_dismissed), self,
+                           G_CONNECT_SWAPPED);
+  self->undo_toast = toast;
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  update_actions (self);
+}
+
+static void
+on_viewer_close_requested (KsWindow *self,
+                           KsViewer *viewer)
+{
+  show_gallery (self);
+}
+
+static void
+on_viewer_saved (KsWindow *self,
+                 GFile    *file,
+                 KsViewer *viewer)
+{
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *title = g_strdup_printf (_("Saved to “%s”"), name);
+  AdwToast *toast = adw_toast_new (title);
+
+  if (parent != NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (parent);
+
+      adw_toast_set_button_label (toast, _("_Open Folder"));
+      adw_toast_set_action_name (toast, "win.open-folder");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+on_viewer_error (KsWindow   *self,
+                 const char *message,
+                 KsViewer   *viewer)
+{
+  show_toast (self, message);
+}
+
+static void
+on_key_row_changed (KsWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), FALSE);
+  update_actions (self);
+}
+
+static void
+on_key_row_activated (KsWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.save-key", NULL);
+}
+
+/* ---- actions ------------------------------------------------------------ */
+
+static void
+update_actions (KsWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+  gboolean studio = g_strcmp0 (page, "studio") == 0;
+  const char *key_text = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-key",
+                                 !self->storing_key && key_text != NULL && *key_text != '\0');
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-demo", !self->storing_key);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", studio && viewer_is_shown (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.generate", studio);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-reference", studio);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", studio);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete", self->undo_item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-connection", !self->testing_connection);
+}
+
+static void
+store_key_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  KsSession *session = KS_SESSION (source);
+  g_autoptr(GError) error = NULL;
+  KsWindow *self;
+
+  if (!ks_session_store_key_finish (session, result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KS_WINDOW (user_data);
+  self->storing_key = FALSE;
+
+  if (error != NULL)
+    {
+      gtk_label_set_label (self->welcome_error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), TRUE);
+    }
+  else
+    gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+
+  update_actions (self);
+}
+
+static void
+save_key_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
+
+  if (self->storing_key || key == NULL || *key == '\0')
+    return;
+
+  self->storing_key = TRUE;
+  update_actions (self);
+  ks_session_store_key_async (self->session, key, self->cancellable, store_key_cb, self);
+}
+
+static void
+start_demo_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_session_start_demo (self->session, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The demo service could not start: %s"),
+                                               error->message);
+
+      gtk_label_set_label (self->welcome_error_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), TRUE);
+    }
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  show_gallery (KS_WINDOW (widget));
+}
+
+static void
+generate_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (!ks_composer_submit (self->composer))
+    {
+      const char *reason = ks_composer_get_reason (self->composer);
+
+      show_toast (self, reason != NULL ? reason : _("The request is not complete yet."));
+    }
+}
+
+static void
+open_reference_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->composer), "composer.open-reference", NULL);
+}
+
+static void
+paste_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->composer), "composer.paste", NULL);
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  g_autoptr(KsGalleryItem) item = g_steal_pointer (&self->undo_item);
+
+  self->undo_toast = NULL;
+  if (item != NULL)
+    ks_session_restore (self->session, item, self->undo_position);
+  update_actions (self);
+}
+
+static void
+open_folder_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_debug ("Could not open the folder: %s", error->message);
+}
+
+static void
+open_folder_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+
+  context = gdk_display_get_app_launch_context (gtk_widget_get_display (widget));
+  g_app_info_launch_default_for_uri_async (g_variant_get_string (parameter, NULL),
+                                           G_APP_LAUNCH_CONTEXT (context),
+                                           self->cancellable,
+                                           open_folder_cb, NULL);
+}
+
+static void
+dismiss_banner_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  hide_banner (KS_WINDOW (widget));
+}
+
+static void
+test_connection_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  KsWindow *self;
+
+  text = ks_session_test_connection_finish (KS_SESSION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KS_WINDOW (user_data);
+  self->testing_connection = FALSE;
+  update_actions (self);
+
+  if (text != NULL)
+    {
+      hide_banner (self);
+      show_toast (self, text);
+    }
+  else
+    show_banner (self, error->domain == KS_ERROR ? error->code : KS_ERROR_NETWORK, error->message);
+}
+
+static void
+retry_connection_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->testing_connection)
+    return;
+
+  self->testing_connection = TRUE;
+  update_actions (self);
+  gtk_label_set_label (self->banner_label, _("Checking the connection…"));
+  ks_session_test_connection_async (self->session, self->cancellable, test_connection_cb, self);
+}
+
+/* ---- public ------------------------------------------------------------- */
 
 KsWindow *
 ks_window_new (KsApplication *application)
@@ -27,7 +741,24 @@ ks_window_new (KsApplication *application)
 
   return g_object_new (KS_TYPE_WINDOW,
                        "application", application,
+                       "session", ks_application_get_session (application),
                        NULL);
+}
+
+KsSession *
+ks_window_get_session (KsWindow *self)
+{
+  g_return_val_if_fail (KS_IS_WINDOW (self), NULL);
+
+  return self->session;
+}
+
+KsComposer *
+ks_window_get_composer (KsWindow *self)
+{
+  g_return_val_if_fail (KS_IS_WINDOW (self), NULL);
+
+  return self->composer;
 }
 
 void
@@ -35,44 +766,73 @@ ks_window_set_references (KsWindow  *self,
                           GFile    **files,
                           int        n_files)
 {
-  g_autoptr(GString) text = NULL;
-
   g_return_if_fail (KS_IS_WINDOW (self));
   g_return_if_fail (n_files == 0 || files != NULL);
 
   if (n_files <= 0)
     {
-      gtk_label_set_label (self->reference_label, NULL);
-      gtk_widget_set_visible (GTK_WIDGET (self->reference_label), FALSE);
+      gtk_widget_activate_action (GTK_WIDGET (self->composer), "composer.clear-references", NULL);
       return;
     }
 
-  text = g_string_new (NULL);
-  g_string_append (text, g_dngettext (GETTEXT_PACKAGE,
-                                      "Reference image:",
-                                      "Reference images:",
-                                      n_files));
   for (int i = 0; i < n_files; i++)
-    {
-      g_autofree char *name = g_file_get_parse_name (files[i]);
-
-      g_string_append_c (text, '\n');
-      g_string_append (text, name);
-    }
-
-  gtk_label_set_label (self->reference_label, text->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->reference_label), TRUE);
+    ks_composer_add_file (self->composer, files[i]);
 }
 
-static void
-ks_window_notify_application (KsWindow   *self,
-                              GParamSpec *pspec,
-                              gpointer    user_data)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  gboolean demo = KS_IS_APPLICATION (app) && ks_application_get_demo (KS_APPLICATION (app));
+/* ---- GObject ------------------------------------------------------------ */
 
-  adw_window_title_set_subtitle (self->window_title, demo ? _("Simulated service") : NULL);
+static void
+ks_window_constructed (GObject *object)
+{
+  KsWindow *self = KS_WINDOW (object);
+
+  G_OBJECT_CLASS (ks_window_parent_class)->constructed (object);
+
+  g_assert (KS_IS_SESSION (self->session));
+
+  g_object_get (self->session, "settings", &self->settings, NULL);
+
+  /* The size is restored from and saved to the settings as it changes. */
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  self->composer = KS_COMPOSER (ks_composer_new (self->settings));
+  adw_clamp_set_child (self->composer_clamp, GTK_WIDGET (self->composer));
+  g_signal_connect_object (self->composer, "submit",
+                           G_CALLBACK (on_composer_submit), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->composer, "error",
+                           G_CALLBACK (on_composer_error), self,
+                           G_CONNECT_SWAPPED);
+
+  ks_gallery_set_model (self->gallery, ks_session_get_items (self->session));
+
+  g_signal_connect_object (self->session, "notify::key-state",
+                           G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::key-message",
+                           G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::demo",
+                           G_CALLBACK (update_title), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::n-running",
+                           G_CALLBACK (update_running), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "problem",
+                           G_CALLBACK (on_session_problem), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notice",
+                           G_CALLBACK (on_session_notice), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "job-finished",
+                           G_CALLBACK (on_session_job_finished), self,
+                           G_CONNECT_SWAPPED);
+
+  update_title (self);
+  update_running (self);
+  update_page (self);
 }
 
 static void
@@ -80,10 +840,55 @@ ks_window_dispose (GObject *object)
 {
   KsWindow *self = KS_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_WINDOW);
+
+  g_clear_object (&self->undo_item);
+  self->undo_toast = NULL;
+  g_clear_object (&self->session);
   g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (ks_window_parent_class)->dispose (object);
+}
+
+static void
+ks_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KsWindow *self = KS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  KsWindow *self = KS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -92,29 +897,77 @@ ks_window_class_init (KsWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = ks_window_constructed;
   object_class->dispose = ks_window_dispose;
+  object_class->get_property = ks_window_get_property;
+  object_class->set_property = ks_window_set_property;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         KS_TYPE_SESSION,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (KS_TYPE_GALLERY);
+  g_type_ensure (KS_TYPE_VIEWER);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ks-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, key_row);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, welcome_error_label);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, KsWindow, status_page);
-  gtk_widget_class_bind_template_child (widget_class, KsWindow, reference_label);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, running_box);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, running_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, running_label);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, composer_clamp);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, gallery);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
+  gtk_widget_class_bind_template_callback (widget_class, on_gallery_item_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_gallery_cancel_requested);
+  gtk_widget_class_bind_template_callback (widget_class, on_gallery_retry_requested);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_use_as_reference);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_run_again);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_delete_requested);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_close_requested);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_saved);
+  gtk_widget_class_bind_template_callback (widget_class, on_viewer_error);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_row_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_row_activated);
+
+  gtk_widget_class_install_action (widget_class, "win.save-key", NULL, save_key_action);
+  gtk_widget_class_install_action (widget_class, "win.start-demo", NULL, start_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.generate", NULL, generate_action);
+  gtk_widget_class_install_action (widget_class, "win.open-reference", NULL, open_reference_action);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.open-folder", "s", open_folder_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-banner", NULL, dismiss_banner_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-connection", NULL, retry_connection_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.generate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.generate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-reference", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
 }
 
 static void
 ks_window_init (KsWindow *self)
 {
+  self->cancellable = g_cancellable_new ();
+  self->banner_code = -1;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  adw_status_page_set_icon_name (self->status_page, APP_ID);
-
-  /* The size is restored from and saved to the settings as it changes. */
-  self->settings = g_settings_new (KS_SETTINGS_SCHEMA_ID);
-  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
-
-  /* "application" is set after construction: follow it. */
-  g_signal_connect (self, "notify::application", G_CALLBACK (ks_window_notify_application), NULL);
+  adw_status_page_set_icon_name (self->welcome_page, APP_ID);
 
 #if DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -1,6 +1,7 @@
-/* The application window under a real display (Xvfb in CI): it opens with
- * its title and welcome page, restores and saves its size, shows the files
- * it was asked to open, and draws something that is not blank. */
+/* The application window under a real display (Xvfb in CI): with no key
+ * it opens on its welcome page, restores and saves its size, takes the
+ * images it was asked to open as references, draws something that is not
+ * blank, and with --demo runs a whole job on the simulated service. */
 
 #define G_LOG_DOMAIN "test-window"
 
@@ -13,6 +14,8 @@
 #include "ks-core.h"
 
 #include "ks-application.h"
+#include "ks-composer.h"
+#include "ks-session.h"
 #include "ks-window.h"
 
 #define FRAMES_TO_WAIT 5
@@ -23,48 +26,45 @@ typedef struct
   KsApplication *app;
   KsWindow      *window;
   const char    *png_name;
-  const char    *expected_reference;
+  const char    *reference_path;
   guint          frames;
+  guint          settled_frames;
   guint          timeout_id;
   gboolean       check_about;
+  gboolean       demo;
+  KsJob         *demo_job;
   gboolean       checked;
 } Fixture;
 
 static char **real_data_dirs;
 
 /* The isolated data dirs hide the system's icon themes, which every
- * session has: bring them into the isolated dir by link, so the window
- * draws its real icons. */
+ * session has: add them to the icon theme's search path, so the window
+ * draws its real icons. Never link them into the isolated dirs: GLib
+ * removes those recursively at exit, following links, which would empty
+ * the system's folders. */
 static void
-link_system_data (void)
+add_system_icons (void)
 {
-  static const char * const subdirs[] = { "icons" };
-  const char *isolated = g_get_system_data_dirs ()[0];
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
 
-  g_assert_nonnull (isolated);
-  g_assert_cmpint (g_mkdir_with_parents (isolated, 0700), ==, 0);
+  for (guint j = 0; real_data_dirs[j] != NULL; j++)
+    {
+      g_autofree char *icons = g_build_filename (real_data_dirs[j], "icons", NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
-    for (guint j = 0; real_data_dirs[j] != NULL; j++)
-      {
-        g_autofree char *target = g_build_filename (real_data_dirs[j], subdirs[i], NULL);
-        g_autofree char *link = g_build_filename (isolated, subdirs[i], NULL);
-
-        if (!g_file_test (target, G_FILE_TEST_IS_DIR))
-          continue;
-
-        g_assert_no_errno (symlink (target, link));
-        break;
-      }
+      if (g_file_test (icons, G_FILE_TEST_IS_DIR))
+        gtk_icon_theme_add_search_path (theme, icons);
+    }
 }
 
 static gboolean
 display_available (void)
 {
-  link_system_data ();
-
   if (gtk_init_check ())
-    return TRUE;
+    {
+      add_system_icons ();
+      return TRUE;
+    }
 
   g_test_fail_printf ("No display could be opened (DISPLAY=%s, GDK_BACKEND=%s). "
                       "This test draws a real window: run it under xvfb-run, "
@@ -93,22 +93,56 @@ find_status_page (GtkWidget *widget)
   return NULL;
 }
 
-static gboolean
-label_shows (GtkWidget  *widget,
-             const char *needle)
+static GtkWidget *
+find_named (GtkWidget  *widget,
+            const char *name)
 {
-  if (GTK_IS_LABEL (widget) &&
-      gtk_widget_get_mapped (widget) &&
-      strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
-    return TRUE;
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), name) == 0)
+    return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    if (label_shows (child, needle))
-      return TRUE;
+    {
+      GtkWidget *found = find_named (child, name);
 
-  return FALSE;
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The key lookup has answered (there is none in these tests) and the
+ * files given have become references. */
+static gboolean
+window_settled (Fixture *fixture)
+{
+  KsSession *session = ks_window_get_session (fixture->window);
+  KsKeyState state = ks_session_get_key_state (session);
+
+  if (state == KS_KEY_STATE_UNKNOWN || state == KS_KEY_STATE_LOOKING)
+    return FALSE;
+
+  /* --demo: a job submitted through the window has delivered its image. */
+  if (fixture->demo)
+    {
+      g_autoptr(KsGalleryItem) item = NULL;
+      GListModel *items = ks_session_get_items (session);
+
+      if (state != KS_KEY_STATE_DEMO || fixture->demo_job == NULL)
+        return FALSE;
+      if (g_list_model_get_n_items (items) == 0)
+        return FALSE;
+      item = g_list_model_get_item (items, 0);
+      return ks_gallery_item_get_image (item) != NULL;
+    }
+
+  if (fixture->reference_path != NULL &&
+      ks_composer_get_n_references (ks_window_get_composer (fixture->window)) < 1)
+    return FALSE;
+
+  return TRUE;
 }
 
 /* Renders @widget as PLATFORM.md describes, saves it as a PNG in the build
@@ -224,6 +258,51 @@ check_about (Fixture *fixture)
 #endif
 }
 
+/* --demo starts straight into the simulated service: no key, no network. */
+static void
+start_demo_job (Fixture *fixture)
+{
+  KsWindow *window = fixture->window;
+  KsSession *session = ks_window_get_session (window);
+  g_autoptr(KsGalleryItem) item = NULL;
+
+  if (fixture->demo_job != NULL ||
+      ks_session_get_key_state (session) != KS_KEY_STATE_DEMO ||
+      !gtk_widget_get_mapped (GTK_WIDGET (ks_window_get_composer (window))))
+    return;
+
+  g_assert_true (ks_session_get_demo (session));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_named (GTK_WIDGET (window), "main_stack"))),
+                   ==, "studio");
+  g_assert_cmpstr (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (find_named (GTK_WIDGET (window), "window_title"))),
+                   ==, "Simulated service");
+
+  ks_composer_set_prompt (ks_window_get_composer (window), "A bowl of lemons");
+  g_assert_true (ks_composer_get_can_submit (ks_window_get_composer (window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.generate", NULL));
+  item = g_list_model_get_item (ks_session_get_items (session), 0);
+  g_assert_nonnull (item);
+  g_assert_true (ks_gallery_item_get_simulated (item));
+  fixture->demo_job = ks_gallery_item_get_job (item);
+}
+
+static void
+check_demo_window (Fixture *fixture)
+{
+  GtkWidget *widget = GTK_WIDGET (fixture->window);
+  g_autoptr(KsGalleryItem) item = g_list_model_get_item (ks_session_get_items (ks_window_get_session (fixture->window)), 0);
+  g_autofree char *png = g_build_filename (TEST_BUILDDIR, fixture->png_name, NULL);
+
+  g_assert_cmpint (ks_job_get_state (fixture->demo_job), ==, KS_JOB_STATE_COMPLETED);
+  g_assert_true (ks_gallery_item_get_job (item) == fixture->demo_job);
+  g_assert_true (ks_gallery_item_get_simulated (item));
+  g_assert_true (g_str_has_prefix (ks_client_get_base_url (ks_session_get_client (ks_window_get_session (fixture->window))),
+                                   "http://127.0.0.1:"));
+  g_assert_cmpuint (render_to_png (widget, png), >, 50);
+
+  fixture->checked = TRUE;
+}
+
 static void
 check_window (Fixture *fixture)
 {
@@ -237,12 +316,20 @@ check_window (Fixture *fixture)
   g_assert_true (gtk_widget_get_mapped (widget));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (widget)), ==, "Kontext Studio");
 
+  /* No key anywhere: the welcome page says what the app does, where to
+   * get a key, and offers the demo. */
+  g_assert_cmpint (ks_session_get_key_state (ks_window_get_session (fixture->window)), !=, KS_KEY_STATE_PRESENT);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_named (widget, "main_stack"))), ==, "welcome");
   page = find_status_page (widget);
   g_assert_nonnull (page);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
-  g_assert_cmpstr (adw_status_page_get_title (page), ==, "Kontext Studio");
-  g_assert_nonnull (adw_status_page_get_description (page));
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "Welcome to Kontext Studio");
+  g_assert_nonnull (strstr (adw_status_page_get_description (page), "FLUX.1 Kontext"));
   g_assert_cmpstr (adw_status_page_get_icon_name (page), ==, APP_ID);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (find_named (widget, "welcome_key_label"))),
+                            "https://fal.ai/dashboard/keys"));
+  g_assert_true (gtk_widget_get_mapped (find_named (widget, "demo_button")));
+  g_assert_false (gtk_widget_get_sensitive (find_named (widget, "save_key_button")));
 
   /* The size stored in the settings is the size the window opened with. */
   gtk_window_get_default_size (GTK_WINDOW (widget), &width, &height);
@@ -250,22 +337,25 @@ check_window (Fixture *fixture)
   g_assert_cmpint (height, ==, g_settings_get_int (settings, "window-height"));
   g_assert_false (gtk_window_is_maximized (GTK_WINDOW (widget)));
 
-  /* Files given on the command line are listed as references. */
-  if (fixture->expected_reference != NULL)
-    g_assert_true (label_shows (widget, fixture->expected_reference));
-  else
-    g_assert_false (label_shows (widget, "Reference"));
+  /* Images given on the command line become the composer's references. */
+  g_assert_cmpuint (ks_composer_get_n_references (ks_window_get_composer (fixture->window)),
+                    ==, fixture->reference_path != NULL ? 1 : 0);
 
-  /* The primary actions exist; Preferences is a disabled placeholder. */
+  /* The primary actions exist and work. */
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "quit"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "about"));
-  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "preferences"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->app), "preferences"));
 
-  /* Ctrl+Q quits; the shortcuts window is found in the resources. */
+  /* Ctrl+Q quits, Ctrl+, opens the preferences, F1 the shortcuts window,
+   * which is found in the resources. */
   {
-    g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "app.quit");
+    g_auto(GStrv) quit = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "app.quit");
+    g_auto(GStrv) prefs = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "app.preferences");
+    g_auto(GStrv) help = gtk_application_get_accels_for_action (GTK_APPLICATION (fixture->app), "win.show-help-overlay");
 
-    g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>q"));
+    g_assert_true (g_strv_contains ((const char * const *) quit, "<Control>q"));
+    g_assert_true (g_strv_contains ((const char * const *) prefs, "<Control>comma"));
+    g_assert_true (g_strv_contains ((const char * const *) help, "F1"));
   }
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (widget), "show-help-overlay"));
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (widget)));
@@ -310,10 +400,24 @@ on_tick (GtkWidget     *widget,
 {
   Fixture *fixture = user_data;
 
-  if (++fixture->frames < FRAMES_TO_WAIT)
+  ++fixture->frames;
+  if (fixture->demo)
+    start_demo_job (fixture);
+  /* Count frames from the moment the page is final, so that it has been
+   * laid out and drawn (and its crossfade has ended). */
+  if (!window_settled (fixture))
+    {
+      fixture->settled_frames = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  if (++fixture->settled_frames < FRAMES_TO_WAIT ||
+      gtk_stack_get_transition_running (GTK_STACK (find_named (widget, "main_stack"))))
     return G_SOURCE_CONTINUE;
 
-  check_window (fixture);
+  if (fixture->demo)
+    check_demo_window (fixture);
+  else
+    check_window (fixture);
   g_idle_add (close_and_quit, fixture);
 
   return G_SOURCE_REMOVE;
@@ -339,8 +443,9 @@ on_deadline (gpointer user_data)
   Fixture *fixture = user_data;
 
   fixture->timeout_id = 0;
-  g_test_fail_printf ("The window did not draw %d frames within %d s (drew %u)",
-                      FRAMES_TO_WAIT, DEADLINE_SECONDS, fixture->frames);
+  g_test_fail_printf ("The window did not settle within %d s (drew %u frames; "
+                      "the key lookup or the references did not finish)",
+                      DEADLINE_SECONDS, fixture->frames);
   close_and_quit (fixture);
 
   return G_SOURCE_REMOVE;
@@ -387,9 +492,28 @@ test_window_activate (void)
 static void
 test_window_open (void)
 {
-  Fixture fixture = { .png_name = "window-open.png", .expected_reference = "flour.png" };
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "flour.png", NULL);
+  Fixture fixture = { .png_name = "window-open.png", .reference_path = path };
   char *argv[] = { (char *) "kontext-studio", path, NULL };
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 48);
+  g_autoptr(GError) error = NULL;
+
+  if (!display_available ())
+    return;
+
+  /* A real image, as Files would hand over. */
+  gdk_pixbuf_fill (pixbuf, 0xd8c8a0ff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
+  g_assert_no_error (error);
+
+  run_app (&fixture, 2, argv);
+}
+
+static void
+test_window_demo (void)
+{
+  Fixture fixture = { .png_name = "window-demo.png", .demo = TRUE };
+  char *argv[] = { (char *) "kontext-studio", (char *) "--demo", NULL };
 
   if (!display_available ())
     return;
@@ -414,6 +538,7 @@ main (int   argc,
 
   g_test_add_func ("/window/activate", test_window_activate);
   g_test_add_func ("/window/open", test_window_open);
+  g_test_add_func ("/window/demo", test_window_demo);
 
   return g_test_run ();
 }

@@ -154,20 +154,26 @@ ks_test_gui_screenshot (GtkWidget  *widget,
   g_autofree char *path = NULL;
   const char *dir;
   GskRenderer *renderer;
-  int width, height;
+  int width = 0, height = 0;
   gsize stride;
 
-  ks_test_gui_wait_frames (widget, 3);
+  /* A relayout just before the capture leaves the paintable empty for a
+   * frame: wait and try again a few times before calling it blank. */
+  for (guint attempt = 0; node == NULL && attempt < 10; attempt++)
+    {
+      ks_test_gui_wait_frames (widget, 3);
 
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      g_assert_cmpint (width, >, 0);
+      g_assert_cmpint (height, >, 0);
 
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));

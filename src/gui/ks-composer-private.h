@@ -1,0 +1,77 @@
+#pragma once
+
+#include "ks-composer.h"
+#include "ks-reference-item.h"
+
+G_BEGIN_DECLS
+
+struct _KsComposer
+{
+  AdwBin          parent_instance;
+
+  GSettings      *settings;
+  KsParams       *params;
+  GListStore     *references;     /* KsReferenceItem, in order */
+  GQueue          pending;        /* PendingLoad, read one at a time */
+  GCancellable   *cancellable;    /* the reference being read */
+  char           *last_seed;
+  char           *reason;
+  gboolean        can_submit;
+  gboolean        loading;
+  gboolean        syncing;        /* the aspect ratio list is being rebuilt */
+
+  /* template */
+  GtkLabel       *mode_label;
+  GtkWidget      *empty_button;
+  GtkFlowBox     *references_box;
+  GtkTextView    *prompt_view;
+  GtkLabel       *prompt_hint;
+  AdwComboRow    *model_row;
+  AdwComboRow    *aspect_row;
+  AdwActionRow   *aspect_warning_row;
+  GtkSpinButton  *guidance_spin;
+  GtkSpinButton  *num_images_spin;
+  AdwComboRow    *format_row;
+  GtkSwitch      *enhance_switch;
+  GtkScale       *safety_scale;
+  AdwActionRow   *seed_mode_row;
+  GtkSwitch      *seed_switch;
+  AdwEntryRow    *seed_row;
+  GtkWidget      *last_seed_button;
+  GtkLabel       *endpoint_label;
+  GtkLabel       *cost_label;
+  GtkButton      *generate_button;
+  GtkLabel       *reason_label;
+  GtkWidget      *drop_overlay;
+  GtkDropTarget  *drop_target;
+};
+
+/* ks-composer.c */
+void      _ks_composer_references_changed (KsComposer      *self);
+void      _ks_composer_emit_error         (KsComposer      *self,
+                                           const char      *message);
+void      _ks_composer_notify_busy        (KsComposer      *self);
+guint     _ks_composer_get_max_references (KsComposer      *self);
+
+/* ks-composer-input.c: adding references from files, data, the clipboard,
+ * drops and the file chooser, one at a time, each checked off the main
+ * thread before it is accepted. */
+void      _ks_composer_input_init         (KsComposer      *self);
+void      _ks_composer_input_dispose      (KsComposer      *self);
+gboolean  _ks_composer_is_busy            (KsComposer      *self);
+void      _ks_composer_add_url            (KsComposer      *self,
+                                           const char      *url);
+void      _ks_composer_add_file_full      (KsComposer      *self,
+                                           GFile           *file,
+                                           gboolean         replace);
+void      _ks_composer_add_bytes_full     (KsComposer      *self,
+                                           GBytes          *bytes,
+                                           const char      *name,
+                                           gboolean         replace);
+void      _ks_composer_cancel_pending     (KsComposer      *self);
+void      _ks_composer_paste              (KsComposer      *self);
+void      _ks_composer_open_reference     (KsComposer      *self);
+/* TRUE when the clipboard offers an image or files rather than text. */
+gboolean  _ks_composer_clipboard_has_image (KsComposer     *self);
+
+G_END_DECLS

@@ -1,0 +1,632 @@
+/* The result viewer under a display: real jobs run against the local
+ * fal-compatible server, then shown, saved, copied and dragged. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ks-core.h"
+#include "ks-gallery-item.h"
+#include "ks-test-gui.h"
+#include "ks-viewer.h"
+
+#define BIG_SEED G_GUINT64_CONSTANT (15860307465884635512)
+#define BIG_SEED_TEXT "15860307465884635512"
+#define JOB_TIMEOUT_MS 60000
+#define WAIT_MS 20000
+
+static KsSimServer *server;
+static KsClient *client;
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static gboolean
+job_finished (gpointer data)
+{
+  return ks_job_state_is_finished (ks_job_get_state (KS_JOB (data)));
+}
+
+/* Runs a text-to-image job to completion and returns it. */
+static KsJob *
+run_job (const char *prompt,
+         const char *format,
+         int         num_images,
+         gboolean    fixed_seed)
+{
+  g_autoptr(KsParams) params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
+  g_autoptr(KsJob) job = NULL;
+
+  ks_params_set_prompt (params, prompt);
+  ks_params_set_output_format (params, format);
+  ks_params_set_num_images (params, num_images);
+  ks_params_set_aspect_ratio (params, "4:3");
+  if (fixed_seed)
+    ks_params_set_seed (params, BIG_SEED);
+
+  job = ks_job_new (client, params);
+  ks_job_run_async (job, NULL, NULL, NULL);
+  g_assert_true (ks_test_gui_wait_until (job_finished, job, JOB_TIMEOUT_MS));
+  if (ks_job_get_error (job) != NULL)
+    g_error ("The job failed: %s", ks_job_get_error (job)->message);
+  g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
+  g_assert_cmpuint (g_list_model_get_n_items (ks_job_get_images (job)), ==, num_images);
+
+  return g_steal_pointer (&job);
+}
+
+static KsGalleryItem *
+item_for (KsJob *job,
+          guint  index)
+{
+  g_autoptr(KsJobImage) image = g_list_model_get_item (ks_job_get_images (job), index);
+
+  return ks_gallery_item_new (job, image, TRUE);
+}
+
+static GtkWidget *
+show_viewer (GtkWindow **out_window)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *viewer = ks_viewer_new ();
+
+  gtk_window_set_title (GTK_WINDOW (window), "Kontext Studio");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gtk_window_set_child (GTK_WINDOW (window), viewer);
+  gtk_window_present (GTK_WINDOW (window));
+  ks_test_gui_wait_frames (viewer, 2);
+
+  *out_window = GTK_WINDOW (window);
+  return viewer;
+}
+
+/* The button (or any actionable) that triggers @action_name. */
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action_name)
+{
+  /* A split button forwards its action to the button inside: look there. */
+  if (GTK_IS_ACTIONABLE (root) && !ADW_IS_SPLIT_BUTTON (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action_name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+action_enabled (GtkWidget  *viewer,
+                const char *action_name)
+{
+  GtkWidget *button = find_actionable (viewer, action_name);
+
+  g_assert_nonnull (button);
+  /* Let the action muxer propagate the state to the button. */
+  ks_test_gui_spin (20);
+  return gtk_widget_get_sensitive (button);
+}
+
+static const char *
+label_text (GtkWidget  *root,
+            const char *name)
+{
+  GtkWidget *label = ks_test_gui_find_by_name (root, name);
+
+  g_assert_nonnull (label);
+  g_assert_true (GTK_IS_LABEL (label));
+  return gtk_label_get_label (GTK_LABEL (label));
+}
+
+static GtkDragSource *
+find_drag_source (GtkWidget *viewer)
+{
+  GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
+  g_autoptr(GListModel) controllers = NULL;
+
+  g_assert_nonnull (picture);
+  controllers = gtk_widget_observe_controllers (picture);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DRAG_SOURCE (controller))
+        return GTK_DRAG_SOURCE (controller);
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  gboolean      done;
+  GAsyncResult *result;
+} AsyncWait;
+
+static void
+async_wait_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  wait->done = TRUE;
+}
+
+static gboolean
+async_done (gpointer data)
+{
+  return ((AsyncWait *) data)->done;
+}
+
+static gboolean
+save (GtkWidget   *viewer,
+      GFile       *file,
+      const char  *format,
+      GError     **error)
+{
+  AsyncWait wait = { 0 };
+  gboolean ok;
+
+  ks_viewer_save_async (KS_VIEWER (viewer), file, format, NULL, async_wait_cb, &wait);
+  g_assert_true (ks_test_gui_wait_until (async_done, &wait, WAIT_MS));
+  ok = ks_viewer_save_finish (KS_VIEWER (viewer), wait.result, error);
+  g_object_unref (wait.result);
+
+  return ok;
+}
+
+static gboolean
+stack_settled (gpointer data)
+{
+  return !gtk_stack_get_transition_running (GTK_STACK (data));
+}
+
+/* The window, once the viewer's page has finished changing. */
+static guint
+screenshot (GtkWidget  *viewer,
+            GtkWindow  *window,
+            const char *name)
+{
+  GtkWidget *stack = ks_test_gui_find_by_type (viewer, GTK_TYPE_STACK);
+
+  g_assert_true (ks_test_gui_wait_until (stack_settled, stack, WAIT_MS));
+  return ks_test_gui_screenshot (GTK_WIDGET (window), name);
+}
+
+static gboolean
+texture_ready (gpointer data)
+{
+  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static const char * const item_actions[] = {
+  "viewer.save-as",
+  "viewer.copy",
+  "viewer.use-as-reference",
+  "viewer.run-again-same-seed",
+  "viewer.delete",
+  "viewer.close",
+};
+
+static void
+test_no_item (void)
+{
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  g_assert_null (ks_viewer_get_item (KS_VIEWER (viewer)));
+  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
+    g_assert_false (action_enabled (viewer, item_actions[i]));
+  g_assert_nonnull (ks_test_gui_find_text (viewer, "No Result Selected"));
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_shows_result (void)
+{
+  g_autoptr(KsJob) job = run_job ("A lighthouse on a cliff at dusk", "png", 1, TRUE);
+  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  KsJobImage *image = ks_gallery_item_get_image (item);
+  g_autofree char *size = NULL;
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+  guint colours;
+
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_viewer_get_item (KS_VIEWER (viewer)) == item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+
+  g_assert_cmpstr (label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff at dusk");
+  /* The seed is exact past 2^63: no rounding through a double. */
+  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, BIG_SEED_TEXT);
+  size = g_strdup_printf ("%d × %d px",
+                          gdk_pixbuf_get_width (ks_job_image_get_pixbuf (image)),
+                          gdk_pixbuf_get_height (ks_job_image_get_pixbuf (image)));
+  g_assert_cmpstr (label_text (viewer, "size_value"), ==, size);
+  g_assert_cmpstr (label_text (viewer, "format_value"), ==, "PNG");
+  g_assert_cmpstr (label_text (viewer, "aspect_value"), ==, "4:3");
+  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_job_get_request_id (job));
+  g_assert_nonnull (ks_test_gui_find_text (viewer, "Simulated"));
+
+  /* The picture shows the full image, and every item action is on. */
+  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE))) ==
+                 GDK_PAINTABLE (ks_gallery_item_get_texture (item)));
+  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
+    g_assert_true (action_enabled (viewer, item_actions[i]));
+
+  colours = screenshot (viewer, window, "viewer-result.png");
+  g_assert_cmpuint (colours, >, 200);
+
+  ks_viewer_set_item (KS_VIEWER (viewer), NULL);
+  g_assert_false (action_enabled (viewer, "viewer.copy"));
+  gtk_window_destroy (window);
+}
+
+static void
+check_saved (GFile      *file,
+             const char *format,
+             int         width,
+             int         height)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GError) error = NULL;
+  GdkPixbufFormat *info;
+  int w = 0, h = 0;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  info = gdk_pixbuf_get_file_info (path, &w, &h);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (gdk_pixbuf_format_get_name (info), ==, format);
+  pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, width);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, height);
+}
+
+static void
+check_save_both_ways (const char *own_format,
+                      const char *other_format)
+{
+  g_autoptr(KsJob) job = run_job ("Put a donut next to the flour", own_format, 1, FALSE);
+  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  KsJobImage *image = ks_gallery_item_get_image (item);
+  GdkPixbuf *pixbuf = ks_job_image_get_pixbuf (image);
+  g_autofree char *dir = g_dir_make_tmp ("ks-viewer-XXXXXX", NULL);
+  g_autofree char *same_path = g_build_filename (dir, "same", NULL);
+  g_autofree char *other_path = g_build_filename (dir, "other", NULL);
+  g_autoptr(GFile) same = g_file_new_for_path (same_path);
+  g_autoptr(GFile) other = g_file_new_for_path (other_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  g_assert_nonnull (dir);
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+
+  /* The image's own format: the bytes as the service sent them. */
+  g_assert_true (save (viewer, same, own_format, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (same_path, &contents, &length, NULL));
+  g_assert_true (g_bytes_get_size (ks_job_image_get_bytes (image)) == length);
+  g_assert_true (memcmp (contents, g_bytes_get_data (ks_job_image_get_bytes (image), NULL), length) == 0);
+  check_saved (same, own_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+
+  /* The other format: re-encoded, same size. */
+  g_assert_true (save (viewer, other, other_format, &error));
+  g_assert_no_error (error);
+  check_saved (other, other_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+
+  /* An existing file is replaced whole. */
+  g_assert_true (save (viewer, other, own_format, &error));
+  g_assert_no_error (error);
+  check_saved (other, own_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+
+  /* A folder that does not exist: an error that names the file. */
+  {
+    g_autofree char *bad_path = g_build_filename (dir, "missing", "x.png", NULL);
+    g_autoptr(GFile) bad = g_file_new_for_path (bad_path);
+
+    g_assert_false (save (viewer, bad, "png", &error));
+    g_assert_error (error, KS_ERROR, KS_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, "x.png"));
+  }
+
+  g_unlink (same_path);
+  g_unlink (other_path);
+  g_rmdir (dir);
+  gtk_window_destroy (window);
+}
+
+static void
+test_save_png (void)
+{
+  check_save_both_ways ("png", "jpeg");
+}
+
+static void
+test_save_jpeg (void)
+{
+  check_save_both_ways ("jpeg", "png");
+}
+
+static void
+test_copy (void)
+{
+  g_autoptr(KsJob) job = run_job ("A red bicycle", "jpeg", 1, FALSE);
+  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  GdkPixbuf *pixbuf = ks_job_image_get_pixbuf (ks_gallery_item_get_image (item));
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { 0 };
+  GdkClipboard *clipboard;
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+  clipboard = gtk_widget_get_clipboard (viewer);
+  gdk_clipboard_set_text (clipboard, "something else");
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.copy", NULL));
+  g_assert_true (gdk_content_formats_contain_gtype (gdk_clipboard_get_formats (clipboard),
+                                                    GDK_TYPE_TEXTURE));
+
+  gdk_clipboard_read_texture_async (clipboard, NULL, async_wait_cb, &wait);
+  g_assert_true (ks_test_gui_wait_until (async_done, &wait, WAIT_MS));
+  texture = gdk_clipboard_read_texture_finish (clipboard, wait.result, &error);
+  g_object_unref (wait.result);
+  g_assert_no_error (error);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, gdk_pixbuf_get_width (pixbuf));
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, gdk_pixbuf_get_height (pixbuf));
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_drag_source (void)
+{
+  g_autoptr(KsJob) job = run_job ("A paper boat", "png", 1, FALSE);
+  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  g_autoptr(GdkContentProvider) provider = NULL;
+  g_autoptr(GdkContentFormats) formats = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  GtkDragSource *source;
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  source = find_drag_source (viewer);
+  g_assert_nonnull (source);
+
+  /* No item: nothing to drag. */
+  g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &provider);
+  g_assert_null (provider);
+
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &provider);
+  g_assert_nonnull (provider);
+  formats = gdk_content_provider_ref_formats (provider);
+  g_assert_true (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE));
+
+  g_value_init (&value, GDK_TYPE_TEXTURE);
+  g_assert_true (gdk_content_provider_get_value (provider, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (g_value_get_object (&value)), ==,
+                   gdk_pixbuf_get_width (ks_job_image_get_pixbuf (ks_gallery_item_get_image (item))));
+
+  gtk_window_destroy (window);
+}
+
+typedef struct
+{
+  KsGalleryItem *use_as_reference;
+  KsGalleryItem *run_again;
+  int            run_again_new_seed;
+  KsGalleryItem *delete_requested;
+  guint          close_requested;
+} Signals;
+
+static void
+on_use_as_reference (KsViewer      *viewer,
+                     KsGalleryItem *item,
+                     Signals       *seen)
+{
+  seen->use_as_reference = item;
+}
+
+static void
+on_run_again (KsViewer      *viewer,
+              KsGalleryItem *item,
+              gboolean       new_seed,
+              Signals       *seen)
+{
+  seen->run_again = item;
+  seen->run_again_new_seed = new_seed;
+}
+
+static void
+on_delete_requested (KsViewer      *viewer,
+                     KsGalleryItem *item,
+                     Signals       *seen)
+{
+  seen->delete_requested = item;
+}
+
+static void
+on_close_requested (KsViewer *viewer,
+                    Signals  *seen)
+{
+  seen->close_requested++;
+}
+
+static void
+test_signals (void)
+{
+  g_autoptr(KsJob) job = run_job ("A teapot in the snow", "jpeg", 1, TRUE);
+  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  Signals seen = { NULL, NULL, -1, NULL, 0 };
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  g_signal_connect (viewer, "use-as-reference", G_CALLBACK (on_use_as_reference), &seen);
+  g_signal_connect (viewer, "run-again", G_CALLBACK (on_run_again), &seen);
+  g_signal_connect (viewer, "delete-requested", G_CALLBACK (on_delete_requested), &seen);
+  g_signal_connect (viewer, "close-requested", G_CALLBACK (on_close_requested), &seen);
+
+  /* Without an item the actions do nothing. */
+  gtk_widget_activate_action (viewer, "viewer.delete", NULL);
+  gtk_widget_activate_action (viewer, "viewer.use-as-reference", NULL);
+  g_assert_null (seen.delete_requested);
+  g_assert_null (seen.use_as_reference);
+
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.use-as-reference", NULL));
+  g_assert_true (seen.use_as_reference == item);
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.run-again-same-seed", NULL));
+  g_assert_true (seen.run_again == item);
+  g_assert_cmpint (seen.run_again_new_seed, ==, FALSE);
+
+  seen.run_again = NULL;
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.run-again-new-seed", NULL));
+  g_assert_true (seen.run_again == item);
+  g_assert_cmpint (seen.run_again_new_seed, ==, TRUE);
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.delete", NULL));
+  g_assert_true (seen.delete_requested == item);
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.close", NULL));
+  g_assert_cmpuint (seen.close_requested, ==, 1);
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_filtered (void)
+{
+  /* "[nsfw]" makes the server flag images 0 and 2. */
+  g_autoptr(KsJob) job = run_job ("A statue [nsfw]", "png", 2, FALSE);
+  g_autoptr(KsGalleryItem) flagged = item_for (job, 0);
+  g_autoptr(KsGalleryItem) clean = item_for (job, 1);
+  g_autoptr(GdkContentProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ks-viewer-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "filtered.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
+
+  g_assert_true (ks_job_image_get_has_nsfw_concepts (ks_gallery_item_get_image (flagged)));
+  g_assert_false (ks_job_image_get_has_nsfw_concepts (ks_gallery_item_get_image (clean)));
+
+  ks_viewer_set_item (KS_VIEWER (viewer), flagged);
+  ks_test_gui_wait_frames (viewer, 2);
+
+  /* A notice in words, never the pixels, and nothing to take away. */
+  g_assert_nonnull (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
+  g_assert_false (gtk_widget_get_mapped (picture));
+  g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+  g_assert_false (action_enabled (viewer, "viewer.save-as"));
+  g_assert_false (action_enabled (viewer, "viewer.copy"));
+  g_assert_false (action_enabled (viewer, "viewer.use-as-reference"));
+  g_assert_true (action_enabled (viewer, "viewer.run-again-new-seed"));
+  g_assert_true (action_enabled (viewer, "viewer.delete"));
+
+  g_signal_emit_by_name (find_drag_source (viewer), "prepare", 10.0, 10.0, &provider);
+  g_assert_null (provider);
+
+  g_assert_false (save (viewer, file, "png", &error));
+  g_assert_error (error, KS_ERROR, KS_ERROR_CONTENT_POLICY);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  screenshot (viewer, window, "viewer-filtered.png");
+
+  /* The job's other image is fine. */
+  ks_viewer_set_item (KS_VIEWER (viewer), clean);
+  g_assert_true (action_enabled (viewer, "viewer.save-as"));
+  g_assert_true (action_enabled (viewer, "viewer.copy"));
+  g_assert_null (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
+
+  g_rmdir (dir);
+  gtk_window_destroy (window);
+}
+
+static void
+test_file_name (void)
+{
+  g_autofree char *plain = ks_viewer_suggest_file_name ("Put a donut next to the flour!", "png");
+  g_autofree char *jpeg = ks_viewer_suggest_file_name ("  Café / “night” shot  ", "jpeg");
+  g_autofree char *empty = ks_viewer_suggest_file_name ("!!!", "png");
+  g_autofree char *traversal = ks_viewer_suggest_file_name ("../../etc/passwd", "png");
+  g_autofree char *long_name = ks_viewer_suggest_file_name ("A very long instruction that goes on and on "
+                                                            "about the colour of the sky and the sea", "jpeg");
+
+  g_assert_cmpstr (plain, ==, "put-a-donut-next-to-the-flour.png");
+  g_assert_cmpstr (jpeg, ==, "café-night-shot.jpg");
+  g_assert_cmpstr (empty, ==, "kontext-image.png");
+  g_assert_cmpstr (traversal, ==, "etc-passwd.png");
+  g_assert_true (g_str_has_suffix (long_name, ".jpg"));
+  g_assert_cmpint (g_utf8_strlen (long_name, -1) - 4, <=, 60);
+  g_assert_true (g_str_has_prefix (long_name, "a-very-long-instruction"));
+  g_assert_false (g_str_has_suffix (long_name, "-.jpg"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  ks_test_gui_preinit ();
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  if (!ks_test_gui_init ())
+    return 1;
+
+  server = ks_sim_server_new ();
+  g_object_set (server,
+                "queue-delay", 200,
+                "run-time", 500,
+                "log-lines", 2,
+                NULL);
+  if (!ks_sim_server_listen (server, 0, &error))
+    g_error ("The local server could not listen: %s", error->message);
+
+  client = ks_client_new (ks_sim_server_get_base_url (server));
+  ks_client_set_api_key (client, "test-id:test-secret");
+  g_object_set (client, "retry-base-delay", 10, NULL);
+
+  g_test_add_func ("/viewer/file-name", test_file_name);
+  g_test_add_func ("/viewer/no-item", test_no_item);
+  g_test_add_func ("/viewer/shows-result", test_shows_result);
+  g_test_add_func ("/viewer/save-png", test_save_png);
+  g_test_add_func ("/viewer/save-jpeg", test_save_jpeg);
+  g_test_add_func ("/viewer/copy", test_copy);
+  g_test_add_func ("/viewer/drag-source", test_drag_source);
+  g_test_add_func ("/viewer/signals", test_signals);
+  g_test_add_func ("/viewer/filtered", test_filtered);
+
+  status = g_test_run ();
+
+  g_clear_object (&client);
+  g_clear_object (&server);
+
+  return status;
+}
