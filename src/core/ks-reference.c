@@ -130,14 +130,12 @@ has_visible_alpha (GdkPixbuf *pixbuf)
   return FALSE;
 }
 
-/* Reads a local file, refusing it before reading when it is too large.
- * Runs in the worker thread. */
-static GBytes *
-load_file (GFile         *file,
-           const char    *name,
-           gsize          max_bytes,
-           GCancellable  *cancellable,
-           GError       **error)
+GBytes *
+ks_reference_load_file (GFile         *file,
+                        const char    *name,
+                        gsize          max_bytes,
+                        GCancellable  *cancellable,
+                        GError       **error)
 {
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -308,7 +306,7 @@ prepare_thread (GTask        *task,
   if (data->bytes != NULL)
     bytes = g_bytes_ref (data->bytes);
   else
-    bytes = load_file (data->file, data->name, limits.max_bytes, cancellable, &error);
+    bytes = ks_reference_load_file (data->file, data->name, limits.max_bytes, cancellable, &error);
 
   if (bytes == NULL)
     {

@@ -55,4 +55,13 @@ void                 ks_reference_prepare_bytes_async (GBytes                  *
                                                        GAsyncReadyCallback      callback,
                                                        gpointer                 user_data);
 
+/* Reads a local reference file whole, for worker threads only: a missing
+ * file, a folder, an empty file or one over @max_bytes (0: no limit) is
+ * refused, before reading, with a message naming @name. */
+GBytes              *ks_reference_load_file         (GFile                     *file,
+                                                     const char                *name,
+                                                     gsize                      max_bytes,
+                                                     GCancellable              *cancellable,
+                                                     GError                   **error);
+
 G_END_DECLS

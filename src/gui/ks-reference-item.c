@@ -267,68 +267,6 @@ load_result_free (LoadResult *result)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
 
-/* Reads @file whole, refusing folders and files over the reference limit
- * before reading them. */
-static GBytes *
-read_file (GFile         *file,
-           const char    *name,
-           gsize          max_bytes,
-           GCancellable  *cancellable,
-           GError       **error)
-{
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  info = g_file_query_info (file,
-                            G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                            G_FILE_QUERY_INFO_NONE, cancellable, &local_error);
-  if (info == NULL)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_set_error (error, KS_ERROR, KS_ERROR_IO,
-                     _("“%s” does not exist. It may have been moved or deleted; choose the image again."),
-                     name);
-      else
-        g_set_error (error, KS_ERROR, KS_ERROR_IO,
-                     _("“%s” cannot be opened: %s"), name, local_error->message);
-      return NULL;
-    }
-
-  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-    {
-      g_set_error (error, KS_ERROR, KS_ERROR_IO,
-                   _("“%s” is a folder, not an image. Choose an image file."), name);
-      return NULL;
-    }
-
-  if (max_bytes > 0 && (guint64) g_file_info_get_size (info) > max_bytes)
-    {
-      g_autofree char *have = g_format_size (g_file_info_get_size (info));
-      g_autofree char *allowed = g_format_size (max_bytes);
-
-      g_set_error (error, KS_ERROR, KS_ERROR_TOO_LARGE,
-                   _("“%s” is %s; references can be at most %s. Use a smaller export of the image."),
-                   name, have, allowed);
-      return NULL;
-    }
-
-  if (!g_file_load_contents (file, cancellable, &contents, &length, NULL, &local_error))
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, KS_ERROR, KS_ERROR_IO,
-                     _("“%s” cannot be read: %s"), name, local_error->message);
-      return NULL;
-    }
-
-  return g_bytes_new_take (g_steal_pointer (&contents), length);
-}
-
 /* Writes @bytes to the cache under their hash, once. */
 static char *
 cache_bytes (GBytes       *bytes,
@@ -383,7 +321,7 @@ load_thread (GTask        *task,
 
   if (data->file != NULL)
     {
-      bytes = read_file (data->file, data->name, limits.max_bytes, cancellable, &error);
+      bytes = ks_reference_load_file (data->file, data->name, limits.max_bytes, cancellable, &error);
       if (bytes == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));
