@@ -30,6 +30,9 @@ struct _KsClient
   guint         store_io : 1;
   guint         upload_references : 1;
   guint         use_streaming : 1;
+  guint         monitor_explicit : 1;  /* set by ks_client_set_network_monitor() */
+
+  GNetworkMonitor *network_monitor;  /* NULL until asked for: then the default */
 
   SoupSession  *session;         /* submits, status, results, downloads, uploads */
   SoupSession  *stream_session;  /* long-lived status streams only */

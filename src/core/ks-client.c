@@ -29,6 +29,7 @@ enum {
   PROP_USE_STREAMING,
   PROP_HTTP_TIMEOUT,
   PROP_MAX_DOWNLOAD_BYTES,
+  PROP_NETWORK_MONITOR,
   N_PROPS
 };
 
@@ -252,6 +253,7 @@ ks_client_finalize (GObject *object)
   KsClient *self = (KsClient *) object;
 
   drop_sessions (self);
+  g_clear_object (&self->network_monitor);
   g_clear_pointer (&self->uploads, g_hash_table_unref);
   g_free (self->base_url);
   g_free (self->storage_url);
@@ -307,6 +309,9 @@ ks_client_get_property (GObject    *object,
       break;
     case PROP_HTTP_TIMEOUT:
       g_value_set_uint (value, self->http_timeout);
+      break;
+    case PROP_NETWORK_MONITOR:
+      g_value_set_object (value, ks_client_get_network_monitor (self));
       break;
     case PROP_MAX_DOWNLOAD_BYTES:
       g_value_set_uint64 (value, self->max_download_bytes);
@@ -384,6 +389,9 @@ ks_client_set_property (GObject      *object,
     case PROP_MAX_DOWNLOAD_BYTES:
       SET_FIELD (max_download_bytes, g_value_get_uint64 (value), PROP_MAX_DOWNLOAD_BYTES);
       break;
+    case PROP_NETWORK_MONITOR:
+      ks_client_set_network_monitor (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -427,6 +435,9 @@ ks_client_class_init (KsClientClass *klass)
     g_param_spec_uint ("http-timeout", NULL, NULL, 1, 3600, 60, flags);
   properties[PROP_MAX_DOWNLOAD_BYTES] =
     g_param_spec_uint64 ("max-download-bytes", NULL, NULL, 1024, G_MAXUINT32, 64 * 1024 * 1024, flags);
+
+  properties[PROP_NETWORK_MONITOR] =
+    g_param_spec_object ("network-monitor", NULL, NULL, G_TYPE_NETWORK_MONITOR, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -582,6 +593,56 @@ ks_client_get_retry_base_delay (KsClient *self)
   g_return_val_if_fail (KS_IS_CLIENT (self), 1000);
 
   return self->retry_base_delay;
+}
+
+/* ---- Network --------------------------------------------------------------- */
+
+GNetworkMonitor *
+ks_client_get_network_monitor (KsClient *self)
+{
+  g_return_val_if_fail (KS_IS_CLIENT (self), NULL);
+
+  /* Asked for lazily: a client on loopback never needs one. */
+  if (self->network_monitor == NULL)
+    self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+
+  return self->network_monitor;
+}
+
+void
+ks_client_set_network_monitor (KsClient        *self,
+                               GNetworkMonitor *monitor)
+{
+  g_return_if_fail (KS_IS_CLIENT (self));
+  g_return_if_fail (monitor == NULL || G_IS_NETWORK_MONITOR (monitor));
+
+  self->monitor_explicit = monitor != NULL;
+
+  if (self->network_monitor == monitor)
+    return;
+
+  g_set_object (&self->network_monitor, monitor);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_MONITOR]);
+}
+
+gboolean
+ks_client_is_online (KsClient *self)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (KS_IS_CLIENT (self), FALSE);
+
+  /* The system's monitor knows nothing useful about this computer's own
+   * services: a loopback base is always reachable. A monitor given
+   * explicitly is always asked. */
+  if (!self->monitor_explicit)
+    {
+      uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
+      if (uri != NULL && host_is_loopback (g_uri_get_host (uri)))
+        return TRUE;
+    }
+
+  return g_network_monitor_get_network_available (ks_client_get_network_monitor (self));
 }
 
 /* ---- Uploads already made -------------------------------------------------- */

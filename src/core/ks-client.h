@@ -44,6 +44,8 @@ G_DECLARE_FINAL_TYPE (KsClient, ks_client, KS, CLIENT, GObject)
  *   use-streaming     gboolean, default TRUE; FALSE polls only
  *   http-timeout      seconds for one ordinary request, default 60
  *   max-download-bytes default 64 MiB
+ *   network-monitor   GNetworkMonitor, default g_network_monitor_get_default();
+ *                     tests give their own
  *
  * The key is set with ks_client_set_api_key() and is not a property, so
  * it never shows in a property dump or a log. */
@@ -62,6 +64,19 @@ gboolean    ks_client_get_upload_references (KsClient          *self);
 gboolean    ks_client_get_use_streaming  (KsClient             *self);
 guint       ks_client_get_poll_interval  (KsClient             *self);
 guint       ks_client_get_retry_base_delay (KsClient           *self);
+
+GNetworkMonitor *ks_client_get_network_monitor (KsClient       *self);
+void        ks_client_set_network_monitor (KsClient            *self,
+                                          GNetworkMonitor      *monitor);
+/* TRUE when a request could go out now: the base URL is on a loopback
+ * host, or the network monitor says the network is available. A job that
+ * finds it FALSE waits (KS_JOB_STATE_WAITING) until the monitor's
+ * "network-changed" says otherwise. The loopback shortcut applies only to
+ * the default monitor: a monitor set with ks_client_set_network_monitor()
+ * is always asked, whatever the base URL (tests simulate going offline
+ * against the local server that way). Setting NULL goes back to the
+ * default. */
+gboolean    ks_client_is_online          (KsClient             *self);
 
 /* Checks a base URL: https, or http to a loopback host. */
 gboolean    ks_client_check_base_url     (const char           *base_url,

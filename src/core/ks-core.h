@@ -12,4 +12,6 @@
 #include "ks-protocol.h"
 #include "ks-client.h"
 #include "ks-job.h"
+#include "ks-record.h"
+#include "ks-library.h"
 #include "ks-sim-server.h"

@@ -149,6 +149,33 @@ slot_finished (KsJob *self,
 }
 
 static void
+image_stored_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SlotData) data = user_data;
+  KsJob *self = data->job;
+  g_autoptr(GError) error = NULL;
+  ImageSlot *slot;
+
+  _ks_job_journal_store_image_finish (self, result, &error);
+  if (!_ks_job_is_running (self))
+    return;
+
+  slot = &self->slots[data->index];
+
+  /* The image is still shown; the job fails so that nobody believes it
+   * is kept, and the record stays downloading for the next resume. */
+  if (error != NULL)
+    {
+      slot->error = g_steal_pointer (&error);
+      slot->write_failed = TRUE;
+    }
+
+  slot_finished (self, data->index);
+}
+
+static void
 image_decoded_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -188,6 +215,15 @@ image_decoded_cb (GObject      *object,
                               "pixbuf", pixbuf,
                               "has-nsfw-concepts", entry->has_nsfw_concepts,
                               NULL);
+
+  /* With a library, an image counts only once it is on disk. */
+  if (self->library != NULL)
+    {
+      _ks_job_journal_store_image_async (self, slot->image, image_stored_cb,
+                                         g_steal_pointer (&data));
+      return;
+    }
+
   slot_finished (self, data->index);
 }
 
@@ -591,12 +627,56 @@ submit_cb (GObject      *object,
 }
 
 static void
+job_send_submit (KsJob *self)
+{
+  g_autofree char *body = g_steal_pointer (&self->submit_body);
+  const KsEndpoint *endpoint = ks_params_get_endpoint (self->params);
+
+  _ks_job_set_state (self, KS_JOB_STATE_SUBMITTING);
+  _ks_job_start_clock (self);
+
+  ks_client_submit_async (self->client,
+                          ks_endpoint_get_id (endpoint),
+                          body,
+                          self->cancellable,
+                          submit_cb,
+                          g_object_ref (self));
+}
+
+static void
+written_ahead_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KsJob) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_ks_job_journal_write_ahead_finish (self, result, &error))
+    {
+      if (_ks_job_is_running (self) && !is_cancelled_error (error))
+        _ks_job_fail (self, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!_ks_job_is_running (self))
+    return;
+
+  /* A cancel that came while the record was written: nothing sent. */
+  if (self->cancel_requested)
+    {
+      _ks_job_cancelled (self);
+      return;
+    }
+
+  job_send_submit (self);
+}
+
+static void
 job_submit (KsJob *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) urls = g_ptr_array_new ();
   g_autofree char *body = NULL;
-  const KsEndpoint *endpoint = ks_params_get_endpoint (self->params);
 
   if (self->cancel_requested)
     {
@@ -622,15 +702,16 @@ job_submit (KsJob *self)
       return;
     }
 
-  _ks_job_set_state (self, KS_JOB_STATE_SUBMITTING);
-  _ks_job_start_clock (self);
+  self->submit_body = g_steal_pointer (&body);
 
-  ks_client_submit_async (self->client,
-                          ks_endpoint_get_id (endpoint),
-                          body,
-                          self->cancellable,
-                          submit_cb,
-                          g_object_ref (self));
+  if (self->library == NULL)
+    {
+      job_send_submit (self);
+      return;
+    }
+
+  /* Nothing goes out before the record is on disk. */
+  _ks_job_journal_write_ahead_async (self, written_ahead_cb, g_object_ref (self));
 }
 
 /* ---- preparing ---------------------------------------------------------- */

@@ -2,6 +2,7 @@
 
 #include "ks-image.h"
 #include "ks-job.h"
+#include "ks-library.h"
 #include "ks-protocol.h"
 
 G_BEGIN_DECLS
@@ -12,6 +13,7 @@ typedef struct
   GBytes     *bytes;
   KsJobImage *image;         /* NULL until decoded, or on failure */
   GError     *error;
+  gboolean    write_failed;  /* decoded, but the library could not keep it */
   gboolean    done;
 } ImageSlot;
 
@@ -56,6 +58,18 @@ struct _KsJob
   guint          next_slot;         /* the next slot to append to images */
   KsImageLimits  result_limits;
 
+  /* Waiting for the network */
+  GNetworkMonitor *monitor;
+  gulong         network_handler;
+  guint          network_source;
+
+  /* The library it writes ahead into (ks-job-journal.c); NULL without */
+  KsLibrary     *library;
+  KsRecord      *record;
+  char          *submit_body;       /* built, kept while the write-ahead runs */
+  guint          n_storing;         /* references being stored */
+  GPtrArray     *stored;            /* KsRecordReference, in reference order */
+
   /* Cancellation on the server */
   gboolean       cancel_requested;
   gboolean       cancel_in_flight;
@@ -98,9 +112,42 @@ void     _ks_job_end_run                 (KsJob            *self,
                                           const GError     *run_error);
 void     _ks_job_send_cancel             (KsJob            *self);
 
+/* ks-job-run.c: waiting for the network */
+void     _ks_job_stop_waiting            (KsJob            *self);
+
 /* ks-job-flow.c: the steps of a run */
 void     _ks_job_prepare                 (KsJob            *self);
 void     _ks_job_follow_status           (KsJob            *self);
 void     _ks_job_clear_slots             (KsJob            *self);
+
+/* ks-job-journal.c: the write-ahead into the library (each does nothing
+ * for a job without one) */
+void     _ks_job_journal_attach          (KsJob            *self,
+                                          KsLibrary        *library,
+                                          KsRecord         *record);
+void     _ks_job_journal_clear           (KsJob            *self);
+/* The job's state changed: WAITING, IN_QUEUE, IN_PROGRESS, DOWNLOADING
+ * are written (the final states by _ks_job_journal_end()). */
+void     _ks_job_journal_state_changed   (KsJob            *self);
+/* Stores the prepared references, writes the record SUBMITTING and
+ * completes once it is on disk: only then may the submit go out. */
+void     _ks_job_journal_write_ahead_async  (KsJob               *self,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean _ks_job_journal_write_ahead_finish (KsJob               *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+/* Writes a decoded image; completes once it is on disk. */
+void     _ks_job_journal_store_image_async  (KsJob               *self,
+                                             KsJobImage          *image,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean _ks_job_journal_store_image_finish (KsJob               *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+/* The run ended (@run_error as it ended): the final state, timings, logs
+ * and error are saved, and the record no longer names the job. */
+void     _ks_job_journal_end             (KsJob            *self,
+                                          const GError     *run_error);
 
 G_END_DECLS

@@ -46,6 +46,7 @@ _ks_job_end_run (KsJob        *self,
 
   _ks_job_stop_clock (self);
   _ks_job_stop_sources (self);
+  _ks_job_stop_waiting (self);
 
   /* Whatever is still on the wire (other downloads, an open stream) is
    * of no use any more. */
@@ -75,6 +76,9 @@ _ks_job_end_run (KsJob        *self,
   if (task == NULL)
     return;
 
+  /* Last of all: the record is saved as the run leaves the job. */
+  _ks_job_journal_end (self, run_error);
+
   if (run_error != NULL)
     g_task_return_error (task, g_error_copy (run_error));
   else
@@ -100,6 +104,88 @@ user_cancelled_cb (GCancellable *cancellable,
   _ks_job_end_run (self, error);
 
   return G_SOURCE_REMOVE;
+}
+
+/* ---- waiting for the network -------------------------------------------- */
+
+/* Starts the steps: follows the request the job was made for, or
+ * prepares and submits. */
+static void
+job_go (KsJob *self)
+{
+  if (self->request != NULL)
+    {
+      /* Following an existing request: time counts from now. */
+      _ks_job_start_clock (self);
+      if (self->cancel_waiters->len > 0)
+        _ks_job_send_cancel (self);
+      _ks_job_follow_status (self);
+    }
+  else
+    _ks_job_prepare (self);
+}
+
+void
+_ks_job_stop_waiting (KsJob *self)
+{
+  if (self->monitor != NULL)
+    {
+      g_clear_signal_handler (&self->network_handler, self->monitor);
+      g_clear_object (&self->monitor);
+    }
+  if (self->context != NULL)
+    _ks_job_remove_source (&self->network_source, self->context);
+}
+
+static gboolean
+network_back_cb (gpointer user_data)
+{
+  KsJob *self = user_data;
+
+  self->network_source = 0;
+
+  if (!_ks_job_is_running (self) || self->state != KS_JOB_STATE_WAITING)
+    return G_SOURCE_REMOVE;
+
+  /* The monitor may change its mind more than once. */
+  if (!ks_client_is_online (self->client))
+    return G_SOURCE_REMOVE;
+
+  g_debug ("The network is back");
+  _ks_job_stop_waiting (self);
+  job_go (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The monitor may emit from wherever it lives: the job goes on from its
+ * own main context. */
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  KsJob *self = user_data;
+  g_autoptr(GSource) source = NULL;
+
+  if (!available || self->network_source != 0 || self->context == NULL)
+    return;
+
+  source = g_idle_source_new ();
+  g_source_set_callback (source, network_back_cb, self, NULL);
+  g_source_set_static_name (source, "[ks-job-network]");
+  self->network_source = g_source_attach (source, self->context);
+}
+
+static void
+job_wait_for_network (KsJob *self)
+{
+  g_debug ("Offline: waiting for the network");
+
+  self->monitor = g_object_ref (ks_client_get_network_monitor (self->client));
+  self->network_handler = g_signal_connect (self->monitor, "network-changed",
+                                            G_CALLBACK (network_changed_cb), self);
+  _ks_job_set_state (self, KS_JOB_STATE_WAITING);
 }
 
 /* ---- cancel on the service ---------------------------------------------- */
@@ -186,6 +272,10 @@ ks_job_run_async (KsJob               *self,
 
   self->run_task = g_steal_pointer (&task);
 
+  /* A run after a local stop: the record names the job again. */
+  if (self->library != NULL)
+    _ks_job_journal_attach (self, self->library, self->record);
+
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
   g_clear_object (&self->cancellable);
@@ -200,16 +290,10 @@ ks_job_run_async (KsJob               *self,
       g_source_attach (self->user_cancel_source, self->context);
     }
 
-  if (self->request != NULL)
-    {
-      /* Following an existing request: time counts from now. */
-      _ks_job_start_clock (self);
-      if (self->cancel_waiters->len > 0)
-        _ks_job_send_cancel (self);
-      _ks_job_follow_status (self);
-    }
+  if (!ks_client_is_online (self->client))
+    job_wait_for_network (self);
   else
-    _ks_job_prepare (self);
+    job_go (self);
 }
 
 gboolean
@@ -266,10 +350,11 @@ ks_job_cancel_async (KsJob               *self,
 
   g_ptr_array_add (self->cancel_waiters, g_steal_pointer (&task));
 
-  /* Preparing: nothing has reached the service, the submit is never sent.
-   * Submitting: the cancel goes out as soon as the service names the
-   * request. */
-  if (self->state == KS_JOB_STATE_PREPARING)
+  /* Waiting or preparing: nothing has reached the service, the submit is
+   * never sent. Submitting: the cancel goes out as soon as the service
+   * names the request. */
+  if (self->state == KS_JOB_STATE_WAITING ||
+      self->state == KS_JOB_STATE_PREPARING)
     _ks_job_cancelled (self);
 }
 

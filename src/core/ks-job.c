@@ -16,6 +16,8 @@ ks_job_state_to_string (KsJobState state)
     {
     case KS_JOB_STATE_PENDING:
       return "pending";
+    case KS_JOB_STATE_WAITING:
+      return "waiting";
     case KS_JOB_STATE_PREPARING:
       return "preparing";
     case KS_JOB_STATE_SUBMITTING:
@@ -91,6 +93,8 @@ _ks_job_set_state (KsJob      *self,
            ks_job_state_to_string (state));
 
   self->state = state;
+  /* The record first: whoever watches the job finds it up to date. */
+  _ks_job_journal_state_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -344,6 +348,8 @@ _ks_job_cancel_unstarted (KsJob *self)
                                      _("The job was cancelled."));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+
+  _ks_job_journal_end (self, self->error);
 }
 
 /* ---- GObject ------------------------------------------------------------ */
@@ -357,6 +363,7 @@ ks_job_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
 
   _ks_job_stop_sources (self);
+  _ks_job_stop_waiting (self);
 
   G_OBJECT_CLASS (ks_job_parent_class)->dispose (object);
 }
@@ -383,6 +390,7 @@ ks_job_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->prepared, g_ptr_array_unref);
   g_clear_pointer (&self->cancel_waiters, g_ptr_array_unref);
+  _ks_job_journal_clear (self);
 
   G_OBJECT_CLASS (ks_job_parent_class)->finalize (object);
 }
@@ -703,3 +711,31 @@ ks_job_get_status_source (KsJob *self)
   return self->status_source;
 }
 
+
+void
+ks_job_set_library (KsJob     *self,
+                    KsLibrary *library,
+                    KsRecord  *record)
+{
+  g_return_if_fail (KS_IS_JOB (self));
+  g_return_if_fail (library == NULL || KS_IS_LIBRARY (library));
+  g_return_if_fail ((library == NULL) == (record == NULL));
+  g_return_if_fail (record == NULL || KS_IS_RECORD (record));
+  g_return_if_fail (!_ks_job_is_running (self));
+
+  _ks_job_journal_attach (self, library, record);
+}
+
+KsLibrary *
+ks_job_get_library (KsJob *self)
+{
+  g_return_val_if_fail (KS_IS_JOB (self), NULL);
+  return self->library;
+}
+
+KsRecord *
+ks_job_get_record (KsJob *self)
+{
+  g_return_val_if_fail (KS_IS_JOB (self), NULL);
+  return self->record;
+}

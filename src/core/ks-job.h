@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 typedef enum
 {
   KS_JOB_STATE_PENDING,      /* created, not started */
+  KS_JOB_STATE_WAITING,      /* offline: waits for the network before preparing (or,
+                              * for a job following a request, before following it) */
   KS_JOB_STATE_PREPARING,    /* references being read, scaled, encoded or uploaded */
   KS_JOB_STATE_SUBMITTING,   /* the submit is on the wire */
   KS_JOB_STATE_IN_QUEUE,     /* queue-position tells where */
@@ -93,6 +95,18 @@ GPtrArray    *ks_job_get_field_errors     (KsJob           *self);
 GPtrArray    *ks_job_get_logs             (KsJob           *self);  /* KsLogEntry, all seen so far */
 const KsResult *ks_job_get_result         (KsJob           *self);  /* NULL until known */
 const char   *ks_job_get_status_source    (KsJob           *self);
+
+/* Makes the job write ahead into @library through @record (see
+ * ks-library.h): before the submit, on the reply, per image, at the end.
+ * Call before ks_job_run_async(). ks_library_create_job() does this. The
+ * record's "job" is this job from then until the run ends (or until a
+ * cancel before it ran): the two hold each other meanwhile, so run or
+ * cancel every job made so. */
+void          ks_job_set_library          (KsJob           *self,
+                                           KsLibrary       *library,
+                                           KsRecord        *record);
+KsLibrary    *ks_job_get_library          (KsJob           *self);
+KsRecord     *ks_job_get_record           (KsJob           *self);
 
 /* Runs the whole flow: prepare references → submit → follow status (SSE,
  * falling back to polling) → result → download and decode every image.

@@ -19,5 +19,7 @@ typedef struct _KsClient     KsClient;      /* GObject */
 typedef struct _KsJob        KsJob;         /* GObject */
 typedef struct _KsJobImage   KsJobImage;    /* GObject: a downloaded, decoded result image */
 typedef struct _KsSimServer  KsSimServer;   /* GObject */
+typedef struct _KsRecord     KsRecord;      /* GObject: one job as the library keeps it */
+typedef struct _KsLibrary    KsLibrary;     /* GObject: the on-disk library of records */
 
 G_END_DECLS
