@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  *   14  an image (reference or result) that could not be read
  *   15  the job was cancelled
  *   16  the model failed
+ *   17  resume: a job taken up again failed, or had expired on the server
+ *   18  the library could not be read or written (opening it, list)
  *   130 interrupted (Ctrl+C); the job goes on at the service
  */
 typedef enum
@@ -47,6 +49,8 @@ typedef enum
   KS_CLI_EXIT_BAD_IMAGE = 14,
   KS_CLI_EXIT_CANCELLED = 15,
   KS_CLI_EXIT_FAILED = 16,
+  KS_CLI_EXIT_RESUME_INCOMPLETE = 17,
+  KS_CLI_EXIT_LIBRARY = 18,
   KS_CLI_EXIT_INTERRUPTED = 130,
 } KsCliExit;
 

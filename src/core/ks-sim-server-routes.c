@@ -238,6 +238,66 @@ handle_stats (KsSimServer       *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "jobs");
   json_builder_add_int_value (builder, self->inputs->len);
+
+  /* How many accepted jobs asked for each prompt: a harness that gives
+   * every job its own prompt sees a duplicate submit at once. */
+  json_builder_set_member_name (builder, "prompts");
+  json_builder_begin_object (builder);
+  {
+    g_autoptr(GHashTable) prompts = g_hash_table_new (g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    for (guint i = 0; i < self->inputs->len; i++)
+      {
+        JsonNode *input = g_ptr_array_index (self->inputs, i);
+        const char *prompt = NULL;
+
+        if (JSON_NODE_HOLDS_OBJECT (input))
+          prompt = json_object_get_string_member_with_default (json_node_get_object (input), "prompt", NULL);
+        if (prompt == NULL)
+          continue;
+        g_hash_table_insert (prompts, (gpointer) prompt,
+                             GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (prompts, prompt)) + 1));
+      }
+    g_hash_table_iter_init (&iter, prompts);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      {
+        json_builder_set_member_name (builder, key);
+        json_builder_add_int_value (builder, GPOINTER_TO_UINT (value));
+      }
+  }
+  json_builder_end_object (builder);
+
+  /* Where each job known now stands, for harnesses that act at a step. */
+  json_builder_set_member_name (builder, "job_states");
+  json_builder_begin_array (builder);
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, self->jobs);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        Job *job = value;
+        const char *prompt = NULL;
+        static const char * const names[] = { "queued", "running", "completed" };
+
+        if (job->input != NULL && JSON_NODE_HOLDS_OBJECT (job->input))
+          prompt = json_object_get_string_member_with_default (json_node_get_object (job->input), "prompt", NULL);
+        json_builder_begin_object (builder);
+        _ks_sim_server_add_string_member (builder, "id", job->id);
+        json_builder_set_member_name (builder, "prompt");
+        if (prompt != NULL)
+          json_builder_add_string_value (builder, prompt);
+        else
+          json_builder_add_null_value (builder);
+        _ks_sim_server_add_string_member (builder, "state", names[job->state]);
+        json_builder_end_object (builder);
+      }
+  }
+  json_builder_end_array (builder);
+
   json_builder_end_object (builder);
   g_type_class_unref (klass);
 

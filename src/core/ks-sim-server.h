@@ -22,7 +22,10 @@ G_BEGIN_DECLS
  *   PUT  /storage/upload/{token}                 the bytes (no auth)
  *   GET  /files/...                              result images and uploaded files
  *   POST /_sim/plan                              a fault plan as the body (see load_plan)
- *   GET  /_sim/stats                             {"requests":{"any":N,"submit":N,…},"jobs":N}
+ *   GET  /_sim/stats                             {"requests":{"any":N,"submit":N,…},"jobs":N,
+ *                                                "prompts":{prompt:N,…},
+ *                                                "job_states":[{"id","prompt","state"},…]}
+ *                                                (state: queued, running, completed)
  * Trailing slashes, logs=1|0|true|false and bodiless GET/PUT with a JSON
  * content type are accepted. Every JSON reply has Content-Type
  * application/json and x-fal-request-id where a request is concerned.
