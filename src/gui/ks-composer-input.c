@@ -17,6 +17,7 @@ typedef enum
   PENDING_FILE,
   PENDING_BYTES,
   PENDING_TEXTURE,
+  PENDING_URL,      /* nothing to read; queued only to keep the order */
 } PendingKind;
 
 typedef struct
@@ -27,6 +28,8 @@ typedef struct
   GdkTexture  *texture;
   char        *name;
   gboolean     replace;   /* becomes the only reference */
+  char        *parent_id; /* the result it came from, or NULL */
+  guint        parent_image;
 } PendingLoad;
 
 static void start_next (KsComposer *self);
@@ -38,6 +41,7 @@ pending_load_free (PendingLoad *load)
   g_clear_pointer (&load->bytes, g_bytes_unref);
   g_clear_object (&load->texture);
   g_clear_pointer (&load->name, g_free);
+  g_clear_pointer (&load->parent_id, g_free);
   g_free (load);
 }
 
@@ -68,7 +72,9 @@ has_source (KsComposer *self,
 static void
 accept_item (KsComposer      *self,
              KsReferenceItem *item,
-             gboolean         replace)
+             gboolean         replace,
+             const char      *parent_id,
+             guint            parent_image)
 {
   guint max = _ks_composer_get_max_references (self);
 
@@ -96,6 +102,10 @@ accept_item (KsComposer      *self,
       return;
     }
 
+  /* Before it is added, so the strip's change keeps the parent. */
+  if (parent_id != NULL)
+    _ks_composer_set_parent (self, parent_id, parent_image, ks_reference_item_get_source (item));
+
   g_list_store_append (self->references, item);
 }
 
@@ -120,7 +130,10 @@ on_loaded (GObject      *object,
   if (item == NULL)
     _ks_composer_emit_error (self, error->message);
   else
-    accept_item (self, item, load != NULL && load->replace);
+    accept_item (self, item,
+                 load != NULL && load->replace,
+                 load != NULL ? load->parent_id : NULL,
+                 load != NULL ? load->parent_image : 0);
 
   g_clear_pointer (&load, pending_load_free);
 
@@ -136,7 +149,16 @@ start_next (KsComposer *self)
   if (self->loading)
     return;
 
-  load = g_queue_peek_head (&self->pending);
+  /* Addresses are taken as they are, in their place in the queue. */
+  while ((load = g_queue_peek_head (&self->pending)) != NULL && load->kind == PENDING_URL)
+    {
+      g_autoptr(KsReferenceItem) item = ks_reference_item_new_for_url (load->name);
+
+      g_queue_pop_head (&self->pending);
+      accept_item (self, item, load->replace, NULL, 0);
+      pending_load_free (load);
+    }
+
   if (load == NULL)
     return;
 
@@ -146,8 +168,12 @@ start_next (KsComposer *self)
   switch (load->kind)
     {
     case PENDING_FILE:
-      ks_reference_item_load_file_async (load->file, self->cancellable,
-                                         on_loaded, g_object_ref (self));
+      if (load->name != NULL)
+        ks_reference_item_load_named_file_async (load->file, load->name, self->cancellable,
+                                                 on_loaded, g_object_ref (self));
+      else
+        ks_reference_item_load_file_async (load->file, self->cancellable,
+                                           on_loaded, g_object_ref (self));
       break;
 
     case PENDING_BYTES:
@@ -160,6 +186,7 @@ start_next (KsComposer *self)
                                             on_loaded, g_object_ref (self));
       break;
 
+    case PENDING_URL:
     default:
       g_assert_not_reached ();
     }
@@ -188,15 +215,28 @@ void
 _ks_composer_add_url (KsComposer *self,
                       const char *url)
 {
-  g_autoptr(KsReferenceItem) item = ks_reference_item_new_for_url (url);
+  PendingLoad *load = g_new0 (PendingLoad, 1);
 
-  accept_item (self, item, FALSE);
+  load->kind = PENDING_URL;
+  load->name = g_strdup (url);
+  enqueue (self, load);
 }
 
 void
 _ks_composer_add_file_full (KsComposer *self,
                             GFile      *file,
                             gboolean    replace)
+{
+  _ks_composer_add_named_file (self, file, NULL, replace, NULL, 0);
+}
+
+void
+_ks_composer_add_named_file (KsComposer *self,
+                             GFile      *file,
+                             const char *name,
+                             gboolean    replace,
+                             const char *parent_id,
+                             guint       parent_image)
 {
   g_autofree char *uri = NULL;
   g_autofree char *scheme = NULL;
@@ -226,7 +266,10 @@ _ks_composer_add_file_full (KsComposer *self,
   load = g_new0 (PendingLoad, 1);
   load->kind = PENDING_FILE;
   load->file = g_object_ref (file);
+  load->name = g_strdup (name);
   load->replace = replace;
+  load->parent_id = g_strdup (parent_id);
+  load->parent_image = parent_image;
   enqueue (self, load);
 }
 

@@ -20,6 +20,13 @@ struct _KsComposer
   gboolean        loading;
   gboolean        syncing;        /* the aspect ratio list is being rebuilt */
 
+  /* Lineage: the result the current reference came from ("Use as
+   * reference"), kept while that reference (parent_source) is there. */
+  char           *parent_id;
+  guint           parent_image;
+  char           *parent_source;
+  gboolean        moving;         /* a reference is being moved in the strip */
+
   /* template */
   GtkLabel       *mode_label;
   GtkWidget      *empty_button;
@@ -47,11 +54,37 @@ struct _KsComposer
 };
 
 /* ks-composer.c */
+KsMode    _ks_composer_current_mode       (KsComposer      *self);
+KsModel   _ks_composer_current_model      (KsComposer      *self);
+gboolean  _ks_composer_parse_seed         (const char      *text,
+                                           guint64         *seed);
+/* Settings and references → the live parameter set, and the words. */
+void      _ks_composer_sync_params        (KsComposer      *self);
 void      _ks_composer_references_changed (KsComposer      *self);
 void      _ks_composer_emit_error         (KsComposer      *self,
                                            const char      *message);
 void      _ks_composer_notify_busy        (KsComposer      *self);
 guint     _ks_composer_get_max_references (KsComposer      *self);
+
+/* ks-composer-settings.c: GSettings keys ↔ controls, the aspect list. */
+const char * const *_ks_composer_aspect_choices (void);
+void      _ks_composer_bind_settings      (KsComposer      *self);
+void      _ks_composer_sync_aspect_row    (KsComposer      *self);
+void      _ks_composer_update_aspect_warning (KsComposer   *self);
+
+/* ks-composer-references.c: the reference strip's tiles, and references
+ * that come from the library (use as reference, reuse settings). */
+GtkWidget *_ks_composer_create_tile       (gpointer         item,
+                                           gpointer         user_data);
+void      _ks_composer_update_positions   (KsComposer      *self);
+/* Forgets the parent once its reference is gone. */
+void      _ks_composer_check_parent       (KsComposer      *self);
+/* Makes @parent_id (NULL: none) the parent, for as long as the reference
+ * @source is in the strip. */
+void      _ks_composer_set_parent         (KsComposer      *self,
+                                           const char      *parent_id,
+                                           guint            parent_image,
+                                           const char      *source);
 
 /* ks-composer-input.c: adding references from files, data, the clipboard,
  * drops and the file chooser, one at a time, each checked off the main
@@ -64,6 +97,14 @@ void      _ks_composer_add_url            (KsComposer      *self,
 void      _ks_composer_add_file_full      (KsComposer      *self,
                                            GFile           *file,
                                            gboolean         replace);
+/* A file shown under @name (NULL: its base name); when @parent_id is
+ * given, accepting it makes that result the composer's parent. */
+void      _ks_composer_add_named_file     (KsComposer      *self,
+                                           GFile           *file,
+                                           const char      *name,
+                                           gboolean         replace,
+                                           const char      *parent_id,
+                                           guint            parent_image);
 void      _ks_composer_add_bytes_full     (KsComposer      *self,
                                            GBytes          *bytes,
                                            const char      *name,

@@ -2,16 +2,9 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include <glib/gi18n.h>
 
 #include "ks-composer-private.h"
-#include "ks-reference-tile.h"
-
-/* A chosen aspect ratio that differs from the reference's by more than this
- * (relative) crops it visibly. */
-#define ASPECT_TOLERANCE 0.05
 
 G_DEFINE_FINAL_TYPE (KsComposer, ks_composer, ADW_TYPE_BIN)
 
@@ -36,8 +29,8 @@ static guint signals[N_SIGNALS];
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-static KsMode
-current_mode (KsComposer *self)
+KsMode
+_ks_composer_current_mode (KsComposer *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->references));
 
@@ -47,48 +40,16 @@ current_mode (KsComposer *self)
   return n == 1 ? KS_MODE_EDIT : KS_MODE_MULTI;
 }
 
-static KsModel
-current_model (KsComposer *self)
+KsModel
+_ks_composer_current_model (KsComposer *self)
 {
   return g_settings_get_enum (self->settings, "model") == 1 ? KS_MODEL_MAX : KS_MODEL_PRO;
 }
 
-/* The aspect ratios the model accepts, from the catalogue. */
-static const char * const *
-aspect_choices (void)
-{
-  const KsEndpoint *endpoint = ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE);
-  const KsParamSpec *spec = ks_endpoint_get_param (endpoint, "aspect_ratio");
-
-  g_assert (spec != NULL && spec->choices != NULL);
-
-  return spec->choices;
-}
-
-static gboolean
-parse_ratio (const char *text,
-             double     *ratio)
-{
-  guint64 w, h;
-  g_auto(GStrv) parts = NULL;
-
-  if (text == NULL)
-    return FALSE;
-
-  parts = g_strsplit (text, ":", 2);
-  if (g_strv_length (parts) != 2 ||
-      !g_ascii_string_to_unsigned (parts[0], 10, 1, 1000, &w, NULL) ||
-      !g_ascii_string_to_unsigned (parts[1], 10, 1, 1000, &h, NULL))
-    return FALSE;
-
-  *ratio = (double) w / (double) h;
-  return TRUE;
-}
-
 /* The fixed seed as typed: TRUE with @seed set when it is a valid one. */
-static gboolean
-parse_seed (const char *text,
-            guint64    *seed)
+gboolean
+_ks_composer_parse_seed (const char *text,
+                         guint64    *seed)
 {
   g_autofree char *stripped = NULL;
 
@@ -121,7 +82,7 @@ dup_prompt (KsComposer *self)
 guint
 _ks_composer_get_max_references (KsComposer *self)
 {
-  const KsEndpoint *endpoint = ks_endpoint_find (current_model (self), KS_MODE_MULTI);
+  const KsEndpoint *endpoint = ks_endpoint_find (_ks_composer_current_model (self), KS_MODE_MULTI);
   const KsParamSpec *spec = ks_endpoint_get_param (endpoint, "image_urls");
 
   if (spec != NULL && spec->maximum >= 1)
@@ -157,7 +118,7 @@ dup_mode_text (KsComposer *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->references));
 
-  switch (current_mode (self))
+  switch (_ks_composer_current_mode (self))
     {
     case KS_MODE_TEXT_TO_IMAGE:
       return g_strdup (_("Text to image"));
@@ -171,30 +132,6 @@ dup_mode_text (KsComposer *self)
     default:
       g_assert_not_reached ();
     }
-}
-
-static void
-update_aspect_warning (KsComposer *self)
-{
-  g_autofree char *chosen = g_settings_get_string (self->settings, "aspect-ratio");
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->references));
-  guint n_cropped = 0;
-  double ratio;
-
-  if (n > 0 && parse_ratio (chosen, &ratio))
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr(KsReferenceItem) item = g_list_model_get_item (G_LIST_MODEL (self->references), i);
-        int w = ks_reference_item_get_width (item);
-        int h = ks_reference_item_get_height (item);
-
-        if (w > 0 && h > 0 && fabs (ratio / ((double) w / h) - 1.0) > ASPECT_TOLERANCE)
-          n_cropped++;
-      }
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->aspect_warning_row),
-                                 n > 1 ? _("This crops some references") : _("This crops the reference"));
-  gtk_widget_set_visible (GTK_WIDGET (self->aspect_warning_row), n_cropped > 0);
 }
 
 static void
@@ -240,7 +177,7 @@ update_state (KsComposer *self)
   seed_text = gtk_editable_get_text (GTK_EDITABLE (self->seed_row));
 
   if (*prompt == '\0')
-    reason = current_mode (self) == KS_MODE_TEXT_TO_IMAGE
+    reason = _ks_composer_current_mode (self) == KS_MODE_TEXT_TO_IMAGE
              ? _("Describe the image you want")
              : _("Describe the change you want");
   else if (_ks_composer_is_busy (self))
@@ -249,12 +186,12 @@ update_state (KsComposer *self)
     reason = ((KsFieldError *) g_ptr_array_index (errors, 0))->message;
   else if (fixed && (seed_text == NULL || *seed_text == '\0'))
     reason = _("Enter a seed, or turn Fixed Seed off");
-  else if (fixed && !parse_seed (seed_text, &seed))
+  else if (fixed && !_ks_composer_parse_seed (seed_text, &seed))
     reason = _("The seed must be a whole number from 0 to 18446744073709551615");
 
   set_reason (self, reason);
 
-  if (seed_text != NULL && *seed_text != '\0' && !parse_seed (seed_text, &seed))
+  if (seed_text != NULL && *seed_text != '\0' && !_ks_composer_parse_seed (seed_text, &seed))
     gtk_widget_add_css_class (GTK_WIDGET (self->seed_row), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->seed_row), "error");
@@ -269,12 +206,12 @@ update_state (KsComposer *self)
   mode = dup_mode_text (self);
   gtk_label_set_label (self->mode_label, mode);
   endpoint_text = g_strdup_printf ("%s · %s",
-                                   current_model (self) == KS_MODEL_MAX ? _("Kontext Max") : _("Kontext Pro"),
+                                   _ks_composer_current_model (self) == KS_MODEL_MAX ? _("Kontext Max") : _("Kontext Pro"),
                                    mode);
   gtk_label_set_label (self->endpoint_label, endpoint_text);
 
   gtk_label_set_label (self->prompt_hint,
-                       current_mode (self) == KS_MODE_TEXT_TO_IMAGE
+                       _ks_composer_current_mode (self) == KS_MODE_TEXT_TO_IMAGE
                        ? _("Describe the picture, e.g. “A donut on a floury kitchen table”")
                        : _("Describe the change, e.g. “Put a donut next to the flour”"));
   gtk_widget_set_visible (GTK_WIDGET (self->prompt_hint),
@@ -284,70 +221,16 @@ update_state (KsComposer *self)
                                fixed ? _("The same seed for every job")
                                      : _("A new random seed for every job"));
 
-  update_aspect_warning (self);
+  _ks_composer_update_aspect_warning (self);
   update_actions (self);
 }
 
-/* The aspect ratio list: “Match Input” only when there is an input. */
-static void
-sync_aspect_row (KsComposer *self)
-{
-  const char * const *choices = aspect_choices ();
-  gboolean with_match = current_mode (self) != KS_MODE_TEXT_TO_IMAGE;
-  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
-  g_autofree char *value = g_settings_get_string (self->settings, "aspect-ratio");
-  GListModel *old_model = adw_combo_row_get_model (self->aspect_row);
-  guint selected = 0;
-  guint offset = with_match ? 1 : 0;
-
-  if (with_match)
-    gtk_string_list_append (list, _("Match Input"));
-  for (guint i = 0; choices[i] != NULL; i++)
-    {
-      gtk_string_list_append (list, choices[i]);
-      if (g_strcmp0 (choices[i], value) == 0)
-        selected = i + offset;
-      else if (!with_match && g_strcmp0 (choices[i], "1:1") == 0 && g_strcmp0 (value, "match") == 0)
-        selected = i;
-    }
-
-  self->syncing = TRUE;
-  if (old_model == NULL ||
-      g_list_model_get_n_items (old_model) != g_list_model_get_n_items (G_LIST_MODEL (list)))
-    adw_combo_row_set_model (self->aspect_row, G_LIST_MODEL (list));
-  adw_combo_row_set_selected (self->aspect_row, selected);
-  self->syncing = FALSE;
-}
-
-static void
-on_aspect_selected (KsComposer  *self,
-                    GParamSpec  *pspec,
-                    AdwComboRow *row)
-{
-  const char * const *choices = aspect_choices ();
-  gboolean with_match = current_mode (self) != KS_MODE_TEXT_TO_IMAGE;
-  guint selected = adw_combo_row_get_selected (row);
-  guint n_choices = g_strv_length ((char **) choices);
-  const char *value;
-
-  if (self->syncing || selected == GTK_INVALID_LIST_POSITION)
-    return;
-
-  if (with_match)
-    value = selected == 0 ? "match" : (selected - 1 < n_choices ? choices[selected - 1] : NULL);
-  else
-    value = selected < n_choices ? choices[selected] : NULL;
-
-  if (value != NULL)
-    g_settings_set_string (self->settings, "aspect-ratio", value);
-}
-
 /* Settings and references → the live parameter set. */
-static void
-sync_params (KsComposer *self)
+void
+_ks_composer_sync_params (KsComposer *self)
 {
-  KsMode mode = current_mode (self);
-  const KsEndpoint *endpoint = ks_endpoint_find (current_model (self), mode);
+  KsMode mode = _ks_composer_current_mode (self);
+  const KsEndpoint *endpoint = ks_endpoint_find (_ks_composer_current_model (self), mode);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->references));
   g_autofree const char **references = g_new0 (const char *, n + 1);
   g_autofree char *aspect = g_settings_get_string (self->settings, "aspect-ratio");
@@ -376,7 +259,7 @@ sync_params (KsComposer *self)
   ks_params_set_output_format (self->params, format);
   ks_params_set_enhance_prompt (self->params, g_settings_get_boolean (self->settings, "enhance-prompt"));
   if (g_settings_get_enum (self->settings, "seed-mode") == 1 &&
-      parse_seed (gtk_editable_get_text (GTK_EDITABLE (self->seed_row)), &seed))
+      _ks_composer_parse_seed (gtk_editable_get_text (GTK_EDITABLE (self->seed_row)), &seed))
     ks_params_set_seed (self->params, seed);
   else
     ks_params_unset_seed (self->params);
@@ -391,16 +274,16 @@ on_settings_changed (KsComposer *self,
                      GSettings  *settings)
 {
   if (g_strcmp0 (key, "aspect-ratio") == 0)
-    sync_aspect_row (self);
+    _ks_composer_sync_aspect_row (self);
 
-  sync_params (self);
+  _ks_composer_sync_params (self);
 }
 
 static void
 on_prompt_changed (KsComposer    *self,
                    GtkTextBuffer *buffer)
 {
-  sync_params (self);
+  _ks_composer_sync_params (self);
 }
 
 static void
@@ -417,21 +300,7 @@ on_seed_text_changed (KsComposer  *self,
       (focus == GTK_WIDGET (row) || gtk_widget_is_ancestor (focus, GTK_WIDGET (row))))
     g_settings_set_enum (self->settings, "seed-mode", 1);
 
-  sync_params (self);
-}
-
-static void
-update_positions (KsComposer *self)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->references));
-
-  for (guint i = 0; i < n; i++)
-    {
-      GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (self->references_box, i);
-
-      if (KS_IS_REFERENCE_TILE (child))
-        ks_reference_tile_set_position (KS_REFERENCE_TILE (child), i, n);
-    }
+  _ks_composer_sync_params (self);
 }
 
 void
@@ -441,9 +310,10 @@ _ks_composer_references_changed (KsComposer *self)
 
   gtk_widget_set_visible (self->empty_button, n == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->references_box), n > 0);
-  update_positions (self);
-  sync_aspect_row (self);
-  sync_params (self);
+  _ks_composer_update_positions (self);
+  _ks_composer_check_parent (self);
+  _ks_composer_sync_aspect_row (self);
+  _ks_composer_sync_params (self);
 }
 
 void
@@ -461,87 +331,6 @@ on_references_changed (KsComposer *self,
                        GListModel *model)
 {
   _ks_composer_references_changed (self);
-}
-
-/* ---- Reference tiles ----------------------------------------------------- */
-
-static gboolean
-find_item (KsComposer      *self,
-           KsReferenceItem *item,
-           guint           *position)
-{
-  return g_list_store_find (self->references, item, position);
-}
-
-static void
-on_tile_remove (KsComposer      *self,
-                KsReferenceTile *tile)
-{
-  guint position;
-
-  if (find_item (self, ks_reference_tile_get_item (tile), &position))
-    g_list_store_remove (self->references, position);
-}
-
-static void
-move_item (KsComposer      *self,
-           KsReferenceItem *item,
-           guint            to)
-{
-  g_autoptr(KsReferenceItem) held = g_object_ref (item);
-  guint from;
-
-  if (!find_item (self, held, &from) || from == to)
-    return;
-
-  g_list_store_remove (self->references, from);
-  g_list_store_insert (self->references, MIN (to, g_list_model_get_n_items (G_LIST_MODEL (self->references))), held);
-
-  /* Keep the moved reference under the keyboard focus. */
-  if (find_item (self, held, &to))
-    gtk_widget_grab_focus (GTK_WIDGET (gtk_flow_box_get_child_at_index (self->references_box, to)));
-}
-
-static void
-on_tile_move (KsComposer      *self,
-              int              delta,
-              KsReferenceTile *tile)
-{
-  KsReferenceItem *item = ks_reference_tile_get_item (tile);
-  guint position;
-
-  if (!find_item (self, item, &position))
-    return;
-  if ((delta < 0 && position == 0) ||
-      (delta > 0 && position + 1 >= g_list_model_get_n_items (G_LIST_MODEL (self->references))))
-    return;
-
-  move_item (self, item, position + delta);
-}
-
-static void
-on_tile_reorder (KsComposer      *self,
-                 KsReferenceItem *dragged,
-                 KsReferenceTile *tile)
-{
-  guint to;
-
-  if (find_item (self, ks_reference_tile_get_item (tile), &to))
-    move_item (self, dragged, to);
-}
-
-static GtkWidget *
-create_tile (gpointer item,
-             gpointer user_data)
-{
-  KsComposer *self = user_data;
-  GtkWidget *tile = ks_reference_tile_new (item);
-
-  g_signal_connect_object (tile, "remove", G_CALLBACK (on_tile_remove), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (tile, "move", G_CALLBACK (on_tile_move), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (tile, "reorder", G_CALLBACK (on_tile_reorder), self, G_CONNECT_SWAPPED);
-
-  return tile;
 }
 
 /* ---- Actions ------------------------------------------------------------- */
@@ -588,7 +377,7 @@ use_seed (KsComposer *self,
   gtk_editable_set_text (GTK_EDITABLE (self->seed_row), seed);
   g_settings_set_string (self->settings, "fixed-seed", seed);
   g_settings_set_enum (self->settings, "seed-mode", 1);
-  sync_params (self);
+  _ks_composer_sync_params (self);
 }
 
 static void
@@ -625,144 +414,6 @@ on_prompt_paste (KsComposer  *self,
   _ks_composer_paste (self);
 }
 
-/* ---- Settings bindings --------------------------------------------------- */
-
-static gboolean
-enum_to_selected (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
-{
-  const char * const *nicks = user_data;
-  const char *nick = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; nicks[i] != NULL; i++)
-    if (g_strcmp0 (nicks[i], nick) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-
-  return FALSE;
-}
-
-static GVariant *
-selected_to_enum (const GValue       *value,
-                  const GVariantType *expected_type,
-                  gpointer            user_data)
-{
-  const char * const *nicks = user_data;
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= g_strv_length ((char **) nicks))
-    return NULL;
-
-  return g_variant_new_string (nicks[selected]);
-}
-
-static gboolean
-seed_mode_to_active (GValue   *value,
-                     GVariant *variant,
-                     gpointer  user_data)
-{
-  g_value_set_boolean (value, g_strcmp0 (g_variant_get_string (variant, NULL), "fixed") == 0);
-  return TRUE;
-}
-
-static GVariant *
-active_to_seed_mode (const GValue       *value,
-                     const GVariantType *expected_type,
-                     gpointer            user_data)
-{
-  return g_variant_new_string (g_value_get_boolean (value) ? "fixed" : "random");
-}
-
-/* Only seeds that are seeds are kept. */
-static GVariant *
-text_to_fixed_seed (const GValue       *value,
-                    const GVariantType *expected_type,
-                    gpointer            user_data)
-{
-  const char *text = g_value_get_string (value);
-  g_autofree char *stripped = NULL;
-  guint64 seed;
-
-  if (text == NULL || *text == '\0')
-    return g_variant_new_string ("");
-  if (!parse_seed (text, &seed))
-    return NULL;
-
-  stripped = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
-  return g_variant_new_string (stripped);
-}
-
-static gboolean
-fixed_seed_to_text (GValue   *value,
-                    GVariant *variant,
-                    gpointer  user_data)
-{
-  KsComposer *self = user_data;
-  const char *stored = g_variant_get_string (variant, NULL);
-  guint64 typed, kept;
-
-  /* Leave the entry alone while it holds the same number. */
-  if (parse_seed (gtk_editable_get_text (GTK_EDITABLE (self->seed_row)), &typed) &&
-      parse_seed (stored, &kept) && typed == kept)
-    return FALSE;
-
-  g_value_set_string (value, stored);
-  return TRUE;
-}
-
-static const char * const model_nicks[] = { "pro", "max", NULL };
-static const char * const format_nicks[] = { "jpeg", "png", NULL };
-
-static void
-bind_settings (KsComposer *self)
-{
-  g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
-
-  for (guint i = 0; model_nicks[i] != NULL; i++)
-    {
-      KsModel model = i == 0 ? KS_MODEL_PRO : KS_MODEL_MAX;
-      const KsEndpoint *endpoint = ks_endpoint_find (model, KS_MODE_EDIT);
-      g_autofree char *price = ks_format_price (ks_endpoint_get_price_per_image (endpoint));
-      g_autofree char *label = NULL;
-
-      /* Translators: a model and its price, e.g. “Pro · $0.04 per image” */
-      label = g_strdup_printf (_("%s · %s per image"),
-                               model == KS_MODEL_PRO ? _("Pro") : _("Max"), price);
-      gtk_string_list_append (models, label);
-    }
-  adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
-
-  g_settings_bind_with_mapping (self->settings, "model", self->model_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
-                                (gpointer) model_nicks, NULL);
-  g_settings_bind_with_mapping (self->settings, "output-format", self->format_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
-                                (gpointer) format_nicks, NULL);
-  g_settings_bind (self->settings, "guidance",
-                   gtk_spin_button_get_adjustment (self->guidance_spin), "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "num-images",
-                   gtk_spin_button_get_adjustment (self->num_images_spin), "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "safety-tolerance",
-                   gtk_range_get_adjustment (GTK_RANGE (self->safety_scale)), "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "enhance-prompt", self->enhance_switch, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind_with_mapping (self->settings, "seed-mode", self->seed_switch, "active",
-                                G_SETTINGS_BIND_DEFAULT, seed_mode_to_active, active_to_seed_mode,
-                                NULL, NULL);
-  g_settings_bind_with_mapping (self->settings, "fixed-seed", self->seed_row, "text",
-                                G_SETTINGS_BIND_DEFAULT, fixed_seed_to_text, text_to_fixed_seed,
-                                self, NULL);
-
-  g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
-                           self, G_CONNECT_SWAPPED);
-}
-
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
@@ -775,10 +426,10 @@ ks_composer_constructed (GObject *object)
   if (self->settings == NULL)
     self->settings = g_settings_new (BASE_APP_ID);
 
-  bind_settings (self);
-  sync_aspect_row (self);
-  g_signal_connect_object (self->aspect_row, "notify::selected",
-                           G_CALLBACK (on_aspect_selected), self, G_CONNECT_SWAPPED);
+  _ks_composer_bind_settings (self);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (on_settings_changed),
+                           self, G_CONNECT_SWAPPED);
+  _ks_composer_sync_aspect_row (self);
   _ks_composer_references_changed (self);
 }
 
@@ -798,6 +449,8 @@ ks_composer_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->last_seed, g_free);
   g_clear_pointer (&self->reason, g_free);
+  g_clear_pointer (&self->parent_id, g_free);
+  g_clear_pointer (&self->parent_source, g_free);
 
   G_OBJECT_CLASS (ks_composer_parent_class)->dispose (object);
 }
@@ -938,7 +591,7 @@ ks_composer_init (KsComposer *self)
   self->params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
   self->references = g_list_store_new (KS_TYPE_REFERENCE_ITEM);
   gtk_flow_box_bind_model (self->references_box, G_LIST_MODEL (self->references),
-                           create_tile, self, NULL);
+                           _ks_composer_create_tile, self, NULL);
   g_signal_connect_object (self->references, "items-changed",
                            G_CALLBACK (on_references_changed), self, G_CONNECT_SWAPPED);
 
@@ -1025,7 +678,7 @@ ks_composer_set_last_seed (KsComposer *self,
 
   g_return_if_fail (KS_IS_COMPOSER (self));
 
-  if (seed != NULL && !parse_seed (seed, &value))
+  if (seed != NULL && !_ks_composer_parse_seed (seed, &value))
     seed = NULL;
 
   if (g_strcmp0 (self->last_seed, seed) == 0)
@@ -1073,109 +726,4 @@ ks_composer_submit (KsComposer *self)
 
   g_signal_emit (self, signals[SIGNAL_SUBMIT], 0, snapshot);
   return TRUE;
-}
-
-void
-ks_composer_use_item (KsComposer    *self,
-                      KsGalleryItem *item)
-{
-  KsJobImage *image;
-  KsJob *job;
-  GBytes *bytes;
-  g_autofree char *name = NULL;
-
-  g_return_if_fail (KS_IS_COMPOSER (self));
-  g_return_if_fail (KS_IS_GALLERY_ITEM (item));
-
-  image = ks_gallery_item_get_image (item);
-  if (image == NULL || (bytes = ks_job_image_get_bytes (image)) == NULL)
-    {
-      _ks_composer_emit_error (self, _("This result has no image yet. Wait until it is finished."));
-      return;
-    }
-
-  job = ks_gallery_item_get_job (item);
-  if (job != NULL && ks_job_get_seed (job) != NULL)
-    name = g_strdup_printf ("kontext-%s-%u.%s", ks_job_get_seed (job),
-                            ks_job_image_get_index (image) + 1,
-                            ks_job_image_get_extension (image));
-  else
-    name = g_strdup_printf ("kontext-result-%u.%s", ks_job_image_get_index (image) + 1,
-                            ks_job_image_get_extension (image));
-
-  _ks_composer_cancel_pending (self);
-  _ks_composer_add_bytes_full (self, bytes, name, TRUE);
-}
-
-void
-ks_composer_load_params (KsComposer *self,
-                         KsParams   *params)
-{
-  const KsEndpoint *endpoint;
-  const char * const *references;
-  const char *aspect;
-  guint64 seed;
-
-  g_return_if_fail (KS_IS_COMPOSER (self));
-  g_return_if_fail (KS_IS_PARAMS (params));
-
-  endpoint = ks_params_get_endpoint (params);
-  aspect = ks_params_get_aspect_ratio (params);
-
-  g_settings_delay (self->settings);
-  g_settings_set_enum (self->settings, "model", ks_endpoint_get_model (endpoint) == KS_MODEL_MAX ? 1 : 0);
-  if (aspect != NULL && g_strv_contains (aspect_choices (), aspect) &&
-      !(ks_endpoint_get_mode (endpoint) == KS_MODE_TEXT_TO_IMAGE && g_strcmp0 (aspect, "1:1") == 0))
-    g_settings_set_string (self->settings, "aspect-ratio", aspect);
-  else
-    g_settings_set_string (self->settings, "aspect-ratio", "match");
-  g_settings_set_double (self->settings, "guidance",
-                         CLAMP (ks_params_get_guidance_scale (params), 1.0, 20.0));
-  g_settings_set_int (self->settings, "num-images", CLAMP (ks_params_get_num_images (params), 1, 4));
-  g_settings_set_int (self->settings, "safety-tolerance",
-                      CLAMP (ks_params_get_safety_tolerance (params), 1, 6));
-  g_settings_set_string (self->settings, "output-format",
-                         g_strcmp0 (ks_params_get_output_format (params), "png") == 0 ? "png" : "jpeg");
-  g_settings_set_boolean (self->settings, "enhance-prompt", ks_params_get_enhance_prompt (params));
-  if (ks_params_get_seed (params, &seed))
-    {
-      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
-
-      g_settings_set_string (self->settings, "fixed-seed", text);
-      g_settings_set_enum (self->settings, "seed-mode", 1);
-    }
-  else
-    {
-      g_settings_set_enum (self->settings, "seed-mode", 0);
-    }
-  g_settings_apply (self->settings);
-
-  ks_composer_set_prompt (self, ks_params_get_prompt (params));
-
-  _ks_composer_cancel_pending (self);
-  g_list_store_remove_all (self->references);
-  references = ks_params_get_references (params);
-  for (guint i = 0; references != NULL && references[i] != NULL; i++)
-    {
-      g_autofree char *scheme = g_uri_parse_scheme (references[i]);
-      g_autoptr(GFile) file = NULL;
-
-      if (ks_reference_is_remote (references[i]) &&
-          (scheme == NULL || g_ascii_strcasecmp (scheme, "data") != 0))
-        {
-          _ks_composer_add_url (self, references[i]);
-          continue;
-        }
-
-      if (scheme != NULL && g_ascii_strcasecmp (scheme, "data") == 0)
-        {
-          _ks_composer_emit_error (self, _("A reference given as embedded data cannot be shown again; add the image once more."));
-          continue;
-        }
-
-      file = scheme != NULL ? g_file_new_for_uri (references[i]) : g_file_new_for_path (references[i]);
-      _ks_composer_add_file_full (self, file, FALSE);
-    }
-
-  sync_params (self);
 }

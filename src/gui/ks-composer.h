@@ -43,12 +43,28 @@ void        ks_composer_add_bytes            (KsComposer    *self,
                                               const char    *name);
 void        ks_composer_add_texture          (KsComposer    *self,
                                               GdkTexture    *texture);
-/* Use as reference: the item's image becomes the only reference. */
+/* Use as reference ("Edit further"): the item's image file in the library
+ * becomes the only reference, and its record the parent (below). A
+ * withheld (NSFW) or unwritten image is refused through "error". */
 void        ks_composer_use_item             (KsComposer    *self,
                                               KsGalleryItem *item);
+/* The record whose result the current references came from, for
+ * ks_library_create_job(); @image_index (may be NULL) gets which image.
+ * NULL when the references did not come from a result, or once that
+ * reference was removed, replaced or cleared. */
+const char *ks_composer_get_parent           (KsComposer    *self,
+                                              guint         *image_index);
 /* Puts every parameter of @params back into the controls. */
 void        ks_composer_load_params          (KsComposer    *self,
                                               KsParams      *params);
+/* Reuse settings: every parameter of @record in one action — endpoint,
+ * prompt, guidance, aspect ratio, safety, the result's seed (fixed), number
+ * of images, format, enhance prompt — and its references as they were
+ * sent (the library's stored copies; addresses as they were). A record
+ * that was an edit of a result keeps that result as the parent. */
+void        ks_composer_reuse_record         (KsComposer    *self,
+                                              KsLibrary     *library,
+                                              KsRecord      *record);
 void        ks_composer_set_prompt           (KsComposer    *self,
                                               const char    *prompt);
 /* The seed of the last job, for the "last seed" button. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "ks-gallery-item.h"
 
@@ -11,14 +12,17 @@ struct _KsGalleryItem
 {
   GObject       parent_instance;
 
-  KsJob        *job;
-  KsJobImage   *image;
+  KsLibrary    *library;
+  KsRecord     *record;
+  int           image_index;
+
+  GSignalGroup *job_signals;
   GdkTexture   *thumbnail;
   GdkTexture   *texture;
   GFile        *file;
+  char         *folded_prompt;
   GCancellable *cancellable;
 
-  guint         simulated : 1;
   guint         loading_thumbnail : 1;
   guint         loading_texture : 1;
 };
@@ -27,8 +31,10 @@ G_DEFINE_FINAL_TYPE (KsGalleryItem, ks_gallery_item, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
+  PROP_LIBRARY,
+  PROP_RECORD,
+  PROP_IMAGE_INDEX,
   PROP_JOB,
-  PROP_IMAGE,
   PROP_THUMBNAIL,
   PROP_TEXTURE,
   PROP_SIMULATED,
@@ -43,35 +49,17 @@ static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
-  GdkPixbuf *pixbuf;     /* decoded already, or NULL */
-  GBytes    *bytes;      /* as downloaded, or NULL */
-  int        size;       /* thumbnail: fit size × size; 0 for the full image */
-  char      *file_path;  /* where to write the bytes for drags, or NULL */
-  char      *format;     /* "jpeg" / "png" when the bytes must be encoded */
+  GFile *file;        /* the image in the library */
+  int    size;        /* thumbnail: fit size × size; 0 for the full image */
+  char  *cache_path;  /* thumbnail cache file, or NULL */
 } LoadData;
-
-typedef struct
-{
-  GdkPixbuf *pixbuf;
-  GFile     *file;       /* written, or NULL */
-} LoadResult;
 
 static void
 load_data_free (LoadData *data)
 {
-  g_clear_object (&data->pixbuf);
-  g_clear_pointer (&data->bytes, g_bytes_unref);
-  g_free (data->file_path);
-  g_free (data->format);
+  g_clear_object (&data->file);
+  g_free (data->cache_path);
   g_free (data);
-}
-
-static void
-load_result_free (LoadResult *result)
-{
-  g_clear_object (&result->pixbuf);
-  g_clear_object (&result->file);
-  g_free (result);
 }
 
 static GdkPixbuf *
@@ -93,45 +81,35 @@ scale_to_fit (GdkPixbuf *pixbuf,
                                   GDK_INTERP_BILINEAR);
 }
 
-/* Writes the image for drags. Failure only means a drag offers the
- * texture alone, so it is logged at debug level. */
-static GFile *
-write_cache_file (LoadData  *data,
-                  GdkPixbuf *pixbuf)
+/* The cache is a convenience: a failure to write it costs a decode next
+ * time, nothing more, so it is logged at debug level. */
+static void
+write_thumbnail_cache (const char *path,
+                       GdkPixbuf  *thumbnail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) encoded = NULL;
-  g_autofree char *dir = NULL;
-  GBytes *bytes = data->bytes;
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp_path = NULL;
 
-  if (bytes == NULL)
-    {
-      encoded = ks_image_encode (pixbuf, data->format, 92, &error);
-      if (encoded == NULL)
-        {
-          g_debug ("Could not encode the image for drags: %s", error->message);
-          return NULL;
-        }
-      bytes = encoded;
-    }
-
-  dir = g_path_get_dirname (data->file_path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_debug ("Could not create %s: %s", dir, g_strerror (errno));
-      return NULL;
+      return;
     }
 
-  if (!g_file_set_contents (data->file_path,
-                            g_bytes_get_data (bytes, NULL),
-                            g_bytes_get_size (bytes),
-                            &error))
+  /* Written aside, then renamed: a reader never sees half a file. */
+  tmp_path = g_strdup_printf ("%s.%08x.tmp", path, g_random_int ());
+  if (!gdk_pixbuf_save (thumbnail, tmp_path, "png", &error, NULL))
     {
-      g_debug ("Could not write the image for drags: %s", error->message);
-      return NULL;
+      g_debug ("Could not write the thumbnail %s: %s", path, error->message);
+      g_unlink (tmp_path);
+      return;
     }
-
-  return g_file_new_for_path (data->file_path);
+  if (g_rename (tmp_path, path) != 0)
+    {
+      g_debug ("Could not write the thumbnail %s: %s", path, g_strerror (errno));
+      g_unlink (tmp_path);
+    }
 }
 
 static void
@@ -142,83 +120,133 @@ load_thread (GTask        *task,
 {
   LoadData *data = task_data;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  LoadResult *result;
+  g_autoptr(GdkPixbuf) result = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  KsImageLimits limits = KS_IMAGE_RESULT_LIMITS;
+  GError *error = NULL;
 
-  if (data->pixbuf != NULL)
-    pixbuf = g_object_ref (data->pixbuf);
-  else if (data->bytes != NULL)
+  /* A cached thumbnail is small and ours: read it back as it is. */
+  if (data->cache_path != NULL && g_file_test (data->cache_path, G_FILE_TEST_IS_REGULAR))
     {
-      GError *error = NULL;
-      KsImageLimits limits = KS_IMAGE_RESULT_LIMITS;
+      g_autoptr(GError) cache_error = NULL;
 
-      pixbuf = ks_image_decode (data->bytes, &limits, NULL, &error);
-      if (pixbuf == NULL)
+      result = gdk_pixbuf_new_from_file (data->cache_path, &cache_error);
+      if (result != NULL)
+        {
+          g_task_return_pointer (task, g_steal_pointer (&result), g_object_unref);
+          return;
+        }
+      g_debug ("Ignoring the cached thumbnail %s: %s", data->cache_path, cache_error->message);
+    }
+
+  bytes = g_file_load_bytes (data->file, cancellable, NULL, &error);
+  if (bytes == NULL)
+    {
+      g_autofree char *path = g_file_get_path (data->file);
+      GError *io_error;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_task_return_error (task, error);
           return;
         }
-    }
-  else
-    {
-      g_task_return_new_error (task, KS_ERROR, KS_ERROR_BAD_IMAGE,
-                               _("The image has not been downloaded."));
+      io_error = g_error_new (KS_ERROR, KS_ERROR_IO,
+                              _("The image file %s could not be read: %s"),
+                              path != NULL ? path : "?", error->message);
+      g_error_free (error);
+      g_task_return_error (task, io_error);
       return;
     }
 
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  result = g_new0 (LoadResult, 1);
-  result->pixbuf = data->size > 0 ? scale_to_fit (pixbuf, data->size) : g_steal_pointer (&pixbuf);
-  if (data->file_path != NULL)
-    result->file = write_cache_file (data, pixbuf != NULL ? pixbuf : result->pixbuf);
+  pixbuf = ks_image_decode (bytes, &limits, NULL, &error);
+  if (pixbuf == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
-  g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
-}
+  if (g_task_return_error_if_cancelled (task))
+    return;
 
-static char *
-cache_file_path (KsGalleryItem *self)
-{
-  const char *request_id = ks_job_get_request_id (self->job);
-  g_autofree char *uuid = NULL;
-  g_autofree char *name = NULL;
+  result = data->size > 0 ? scale_to_fit (pixbuf, data->size) : g_steal_pointer (&pixbuf);
+  if (data->cache_path != NULL)
+    write_thumbnail_cache (data->cache_path, result);
 
-  if (request_id == NULL)
-    request_id = uuid = g_uuid_string_random ();
-
-  name = g_strdup_printf ("kontext-%s-%u.%s", request_id,
-                          ks_job_image_get_index (self->image) + 1,
-                          ks_job_image_get_extension (self->image));
-
-  return g_build_filename (g_get_user_cache_dir (), "kontext-studio", "images", name, NULL);
+  g_task_return_pointer (task, g_steal_pointer (&result), g_object_unref);
 }
 
 static void
+thumbnail_worker (gpointer data,
+                  gpointer user_data)
+{
+  g_autoptr(GTask) task = data;
+
+  load_thread (task, g_task_get_source_object (task), g_task_get_task_data (task),
+               g_task_get_cancellable (task));
+}
+
+/* Thumbnails are made by at most one thread fewer than there are
+ * processors: a grid asks for dozens at once, and the main loop must keep
+ * its share. The full image, asked for one at a time, goes to GTask's
+ * pool and never waits behind them. */
+static GThreadPool *
+get_thumbnail_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    {
+      GThreadPool *new_pool = g_thread_pool_new (thumbnail_worker, NULL,
+                                                 MAX (1, (int) g_get_num_processors () - 1),
+                                                 FALSE, NULL);
+
+      g_once_init_leave (&pool, new_pool);
+    }
+
+  return pool;
+}
+
+static char *
+thumbnail_cache_path (KsGalleryItem *self,
+                      int            size)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%d-%d.png",
+                                           ks_record_get_id (self->record),
+                                           self->image_index, size);
+
+  return g_build_filename (g_get_user_cache_dir (), "kontext-studio", "thumbnails", name, NULL);
+}
+
+static gboolean
 start_load (KsGalleryItem       *self,
             int                  size,
-            gboolean             write_file,
             GAsyncReadyCallback  callback)
 {
   g_autoptr(GTask) task = NULL;
+  GFile *file = ks_gallery_item_get_file (self);
   LoadData *data;
-  GBytes *bytes;
-  GdkPixbuf *pixbuf;
+
+  if (file == NULL)
+    return FALSE;
 
   data = g_new0 (LoadData, 1);
-  pixbuf = ks_job_image_get_pixbuf (self->image);
-  bytes = ks_job_image_get_bytes (self->image);
-  data->pixbuf = pixbuf != NULL ? g_object_ref (pixbuf) : NULL;
-  data->bytes = bytes != NULL ? g_bytes_ref (bytes) : NULL;
+  data->file = g_object_ref (file);
   data->size = size;
-  data->format = g_strcmp0 (ks_job_image_get_extension (self->image), "png") == 0
-                 ? g_strdup ("png") : g_strdup ("jpeg");
-  if (write_file && self->file == NULL)
-    data->file_path = cache_file_path (self);
+  if (size > 0)
+    data->cache_path = thumbnail_cache_path (self, size);
 
   task = g_task_new (self, self->cancellable, callback, NULL);
   g_task_set_source_tag (task, start_load);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_run_in_thread (task, load_thread);
+  if (size > 0)
+    g_thread_pool_push (get_thumbnail_pool (), g_steal_pointer (&task), NULL);
+  else
+    g_task_run_in_thread (task, load_thread);
+
+  return TRUE;
 }
 
 static void
@@ -228,10 +256,10 @@ thumbnail_loaded (GObject      *object,
 {
   KsGalleryItem *self = KS_GALLERY_ITEM (object);
   g_autoptr(GError) error = NULL;
-  LoadResult *loaded;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
 
-  loaded = g_task_propagate_pointer (G_TASK (result), &error);
-  if (loaded == NULL)
+  pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
+  if (pixbuf == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
@@ -242,11 +270,8 @@ thumbnail_loaded (GObject      *object,
     }
 
   self->loading_thumbnail = FALSE;
-  if (loaded->file != NULL && self->file == NULL)
-    self->file = g_object_ref (loaded->file);
   g_clear_object (&self->thumbnail);
-  self->thumbnail = gdk_texture_new_for_pixbuf (loaded->pixbuf);
-  load_result_free (loaded);
+  self->thumbnail = gdk_texture_new_for_pixbuf (pixbuf);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
 }
@@ -258,10 +283,10 @@ texture_loaded (GObject      *object,
 {
   KsGalleryItem *self = KS_GALLERY_ITEM (object);
   g_autoptr(GError) error = NULL;
-  LoadResult *loaded;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
 
-  loaded = g_task_propagate_pointer (G_TASK (result), &error);
-  if (loaded == NULL)
+  pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
+  if (pixbuf == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
@@ -273,14 +298,15 @@ texture_loaded (GObject      *object,
 
   self->loading_texture = FALSE;
   g_clear_object (&self->texture);
-  self->texture = gdk_texture_new_for_pixbuf (loaded->pixbuf);
-  load_result_free (loaded);
+  self->texture = gdk_texture_new_for_pixbuf (pixbuf);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXTURE]);
 }
 
 /* ---- Words ------------------------------------------------------------ */
 
+/* A live job knows more than its record: the place in the queue, the
+ * seconds it has been generating. */
 static char *
 dup_job_words (KsJob *job)
 {
@@ -290,6 +316,8 @@ dup_job_words (KsJob *job)
     {
     case KS_JOB_STATE_PENDING:
       return g_strdup (_("Starting…"));
+    case KS_JOB_STATE_WAITING:
+      return g_strdup (_("Waiting for the network"));
     case KS_JOB_STATE_PREPARING:
       return g_strdup (_("Preparing references…"));
     case KS_JOB_STATE_SUBMITTING:
@@ -308,33 +336,60 @@ dup_job_words (KsJob *job)
     case KS_JOB_STATE_DOWNLOADING:
       return g_strdup (_("Downloading…"));
     case KS_JOB_STATE_COMPLETED:
-      return g_strdup (_("Finished"));
     case KS_JOB_STATE_FAILED:
-      {
-        const GError *error = ks_job_get_error (job);
-
-        if (error != NULL && error->message != NULL && *error->message != '\0')
-          return g_strdup (error->message);
-        return g_strdup (_("The job failed."));
-      }
     case KS_JOB_STATE_CANCELLED:
-      return g_strdup (_("Cancelled"));
     default:
-      g_assert_not_reached ();
+      return NULL;
+    }
+}
+
+static char *
+dup_record_words (KsGalleryItem *self)
+{
+  KsJob *job = ks_record_get_job (self->record);
+  KsRecordState state = ks_record_get_state (self->record);
+  const char *message;
+
+  if (job != NULL)
+    {
+      char *words = dup_job_words (job);
+
+      if (words != NULL)
+        return words;
     }
 
-  return NULL;
+  switch (state)
+    {
+    case KS_RECORD_STATE_FAILED:
+      message = ks_record_get_error_message (self->record);
+      if (message != NULL && *message != '\0')
+        return g_strdup (message);
+      return g_strdup (_("The job failed."));
+
+    case KS_RECORD_STATE_COMPLETED:
+      return g_strdup (_("Finished"));
+
+    case KS_RECORD_STATE_WAITING:
+    case KS_RECORD_STATE_SUBMITTING:
+    case KS_RECORD_STATE_UNKNOWN:
+    case KS_RECORD_STATE_IN_QUEUE:
+    case KS_RECORD_STATE_IN_PROGRESS:
+    case KS_RECORD_STATE_DOWNLOADING:
+    case KS_RECORD_STATE_CANCELLED:
+    case KS_RECORD_STATE_EXPIRED:
+    default:
+      return g_strdup (ks_record_state_describe (state));
+    }
 }
 
 static char *
 dup_image_words (KsGalleryItem *self)
 {
-  KsParams *params = ks_job_get_params (self->job);
-  GdkPixbuf *pixbuf = ks_job_image_get_pixbuf (self->image);
+  KsParams *params = ks_record_get_params (self->record);
+  const KsRecordImage *image = ks_gallery_item_get_image (self);
   GString *words = g_string_new (NULL);
-  const char *seed = ks_job_get_seed (self->job);
+  const char *seed = ks_record_get_seed (self->record);
   g_autofree char *fixed_seed = NULL;
-  int width, height;
 
   if (params != NULL)
     {
@@ -351,23 +406,12 @@ dup_image_words (KsGalleryItem *self)
         }
     }
 
-  if (pixbuf != NULL)
-    {
-      width = gdk_pixbuf_get_width (pixbuf);
-      height = gdk_pixbuf_get_height (pixbuf);
-    }
-  else
-    {
-      width = ks_job_image_get_width (self->image);
-      height = ks_job_image_get_height (self->image);
-    }
-
-  if (width > 0 && height > 0)
+  if (image != NULL && image->width > 0 && image->height > 0)
     {
       if (words->len > 0)
         g_string_append (words, " · ");
       /* TRANSLATORS: an image's size in pixels, width × height */
-      g_string_append_printf (words, _("%d × %d"), width, height);
+      g_string_append_printf (words, _("%d × %d"), image->width, image->height);
     }
 
   if (seed == NULL && params != NULL)
@@ -391,8 +435,16 @@ dup_image_words (KsGalleryItem *self)
 /* ---- GObject ---------------------------------------------------------- */
 
 static void
-on_job_changed (KsGalleryItem *self)
+on_words_changed (KsGalleryItem *self)
 {
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+}
+
+static void
+on_record_job_changed (KsGalleryItem *self)
+{
+  g_signal_group_set_target (self->job_signals, ks_record_get_job (self->record));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JOB]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
 }
 
@@ -400,24 +452,39 @@ static void
 ks_gallery_item_constructed (GObject *object)
 {
   KsGalleryItem *self = KS_GALLERY_ITEM (object);
+  static const char * const record_signals[] = {
+    "notify::state", "notify::seed", "notify::error-message",
+  };
   static const char * const job_signals[] = {
     "notify::state", "notify::queue-position", "notify::elapsed",
-    "notify::error", "notify::seed",
   };
 
   G_OBJECT_CLASS (ks_gallery_item_parent_class)->constructed (object);
 
-  g_return_if_fail (KS_IS_JOB (self->job));
+  g_return_if_fail (KS_IS_LIBRARY (self->library));
+  g_return_if_fail (KS_IS_RECORD (self->record));
 
-  for (guint i = 0; i < G_N_ELEMENTS (job_signals); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (record_signals); i++)
     {
       /* An image's words only depend on the seed. */
-      if (self->image != NULL && !g_str_equal (job_signals[i], "notify::seed"))
+      if (self->image_index >= 0 && !g_str_equal (record_signals[i], "notify::seed"))
         continue;
-      g_signal_connect_object (self->job, job_signals[i],
-                               G_CALLBACK (on_job_changed), self,
+      g_signal_connect_object (self->record, record_signals[i],
+                               G_CALLBACK (on_words_changed), self,
                                G_CONNECT_SWAPPED);
     }
+
+  g_signal_connect_object (self->record, "notify::job",
+                           G_CALLBACK (on_record_job_changed), self,
+                           G_CONNECT_SWAPPED);
+
+  /* Only a record's own tile tells how its job is doing. */
+  self->job_signals = g_signal_group_new (KS_TYPE_JOB);
+  if (self->image_index < 0)
+    for (guint i = 0; i < G_N_ELEMENTS (job_signals); i++)
+      g_signal_group_connect_swapped (self->job_signals, job_signals[i],
+                                      G_CALLBACK (on_words_changed), self);
+  g_signal_group_set_target (self->job_signals, ks_record_get_job (self->record));
 }
 
 static void
@@ -426,6 +493,8 @@ ks_gallery_item_dispose (GObject *object)
   KsGalleryItem *self = KS_GALLERY_ITEM (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->job_signals != NULL)
+    g_signal_group_set_target (self->job_signals, NULL);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->texture);
 
@@ -437,10 +506,12 @@ ks_gallery_item_finalize (GObject *object)
 {
   KsGalleryItem *self = KS_GALLERY_ITEM (object);
 
+  g_clear_object (&self->job_signals);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
-  g_clear_object (&self->image);
-  g_clear_object (&self->job);
+  g_clear_object (&self->record);
+  g_clear_object (&self->library);
+  g_clear_pointer (&self->folded_prompt, g_free);
 
   G_OBJECT_CLASS (ks_gallery_item_parent_class)->finalize (object);
 }
@@ -455,11 +526,17 @@ ks_gallery_item_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_JOB:
-      g_value_set_object (value, self->job);
+    case PROP_LIBRARY:
+      g_value_set_object (value, self->library);
       break;
-    case PROP_IMAGE:
-      g_value_set_object (value, self->image);
+    case PROP_RECORD:
+      g_value_set_object (value, self->record);
+      break;
+    case PROP_IMAGE_INDEX:
+      g_value_set_int (value, self->image_index);
+      break;
+    case PROP_JOB:
+      g_value_set_object (value, ks_gallery_item_get_job (self));
       break;
     case PROP_THUMBNAIL:
       g_value_set_object (value, self->thumbnail);
@@ -468,7 +545,7 @@ ks_gallery_item_get_property (GObject    *object,
       g_value_set_object (value, self->texture);
       break;
     case PROP_SIMULATED:
-      g_value_set_boolean (value, self->simulated);
+      g_value_set_boolean (value, ks_gallery_item_get_simulated (self));
       break;
     case PROP_TITLE:
       g_value_set_string (value, ks_gallery_item_get_title (self));
@@ -491,14 +568,14 @@ ks_gallery_item_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_JOB:
-      self->job = g_value_dup_object (value);
+    case PROP_LIBRARY:
+      self->library = g_value_dup_object (value);
       break;
-    case PROP_IMAGE:
-      self->image = g_value_dup_object (value);
+    case PROP_RECORD:
+      self->record = g_value_dup_object (value);
       break;
-    case PROP_SIMULATED:
-      self->simulated = g_value_get_boolean (value);
+    case PROP_IMAGE_INDEX:
+      self->image_index = g_value_get_int (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -516,17 +593,28 @@ ks_gallery_item_class_init (KsGalleryItemClass *klass)
   object_class->get_property = ks_gallery_item_get_property;
   object_class->set_property = ks_gallery_item_set_property;
 
-  properties[PROP_JOB] =
-    g_param_spec_object ("job", NULL, NULL,
-                         KS_TYPE_JOB,
+  properties[PROP_LIBRARY] =
+    g_param_spec_object ("library", NULL, NULL,
+                         KS_TYPE_LIBRARY,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  properties[PROP_IMAGE] =
-    g_param_spec_object ("image", NULL, NULL,
-                         KS_TYPE_JOB_IMAGE,
+  properties[PROP_RECORD] =
+    g_param_spec_object ("record", NULL, NULL,
+                         KS_TYPE_RECORD,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_IMAGE_INDEX] =
+    g_param_spec_int ("image-index", NULL, NULL,
+                      -1, G_MAXINT, -1,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                      G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_JOB] =
+    g_param_spec_object ("job", NULL, NULL,
+                         KS_TYPE_JOB,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   properties[PROP_THUMBNAIL] =
     g_param_spec_object ("thumbnail", NULL, NULL,
@@ -541,8 +629,7 @@ ks_gallery_item_class_init (KsGalleryItemClass *klass)
   properties[PROP_SIMULATED] =
     g_param_spec_boolean ("simulated", NULL, NULL,
                           FALSE,
-                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL,
@@ -560,24 +647,61 @@ ks_gallery_item_class_init (KsGalleryItemClass *klass)
 static void
 ks_gallery_item_init (KsGalleryItem *self)
 {
+  self->image_index = -1;
   self->cancellable = g_cancellable_new ();
 }
 
 /* ---- Public API ------------------------------------------------------- */
 
 KsGalleryItem *
-ks_gallery_item_new (KsJob      *job,
-                     KsJobImage *image,
-                     gboolean    simulated)
+ks_gallery_item_new (KsLibrary *library,
+                     KsRecord  *record,
+                     int        image_index)
 {
-  g_return_val_if_fail (KS_IS_JOB (job), NULL);
-  g_return_val_if_fail (image == NULL || KS_IS_JOB_IMAGE (image), NULL);
+  g_return_val_if_fail (KS_IS_LIBRARY (library), NULL);
+  g_return_val_if_fail (KS_IS_RECORD (record), NULL);
+  g_return_val_if_fail (image_index >= -1, NULL);
 
   return g_object_new (KS_TYPE_GALLERY_ITEM,
-                       "job", job,
-                       "image", image,
-                       "simulated", simulated,
+                       "library", library,
+                       "record", record,
+                       "image-index", image_index,
                        NULL);
+}
+
+KsLibrary *
+ks_gallery_item_get_library (KsGalleryItem *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
+
+  return self->library;
+}
+
+KsRecord *
+ks_gallery_item_get_record (KsGalleryItem *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
+
+  return self->record;
+}
+
+int
+ks_gallery_item_get_image_index (KsGalleryItem *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), -1);
+
+  return self->image_index;
+}
+
+const KsRecordImage *
+ks_gallery_item_get_image (KsGalleryItem *self)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
+
+  if (self->image_index < 0)
+    return NULL;
+
+  return ks_record_get_image (self->record, self->image_index);
 }
 
 KsJob *
@@ -585,15 +709,7 @@ ks_gallery_item_get_job (KsGalleryItem *self)
 {
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
 
-  return self->job;
-}
-
-KsJobImage *
-ks_gallery_item_get_image (KsGalleryItem *self)
-{
-  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
-
-  return self->image;
+  return ks_record_get_job (self->record);
 }
 
 gboolean
@@ -601,22 +717,19 @@ ks_gallery_item_get_simulated (KsGalleryItem *self)
 {
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), FALSE);
 
-  return self->simulated;
+  return ks_record_get_simulated (self->record);
 }
 
 const char *
 ks_gallery_item_get_title (KsGalleryItem *self)
 {
-  KsParams *params;
-  const char *prompt = NULL;
+  const char *prompt;
 
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
 
-  params = ks_job_get_params (self->job);
-  if (params != NULL)
-    prompt = ks_params_get_prompt (params);
+  prompt = ks_record_get_prompt (self->record);
   if (prompt == NULL || *prompt == '\0')
-    prompt = ks_job_get_returned_prompt (self->job);
+    prompt = ks_record_get_returned_prompt (self->record);
 
   return prompt != NULL ? prompt : "";
 }
@@ -626,10 +739,10 @@ ks_gallery_item_dup_subtitle (KsGalleryItem *self)
 {
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
 
-  if (self->image != NULL)
+  if (self->image_index >= 0)
     return dup_image_words (self);
 
-  return dup_job_words (self->job);
+  return dup_record_words (self);
 }
 
 GdkTexture *
@@ -651,7 +764,18 @@ ks_gallery_item_get_texture (KsGalleryItem *self)
 GFile *
 ks_gallery_item_get_file (KsGalleryItem *self)
 {
+  const KsRecordImage *image;
+
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
+
+  if (self->file != NULL)
+    return self->file;
+
+  image = ks_gallery_item_get_image (self);
+  if (image == NULL || image->file == NULL)
+    return NULL;
+
+  self->file = ks_library_resolve (self->library, image->file);
 
   return self->file;
 }
@@ -663,11 +787,27 @@ ks_gallery_item_get_safety_tolerance (KsGalleryItem *self)
 
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), 2);
 
-  params = ks_job_get_params (self->job);
+  params = ks_record_get_params (self->record);
   if (params == NULL)
     return 2;
 
   return ks_params_get_safety_tolerance (params);
+}
+
+gboolean
+ks_gallery_item_matches (KsGalleryItem *self,
+                         const char    *text)
+{
+  g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), FALSE);
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+
+  /* The prompt never changes after the submit: fold it once. */
+  if (self->folded_prompt == NULL)
+    self->folded_prompt = g_utf8_strdown (ks_gallery_item_get_title (self), -1);
+
+  return strstr (self->folded_prompt, text) != NULL;
 }
 
 void
@@ -677,11 +817,10 @@ ks_gallery_item_ensure_thumbnail (KsGalleryItem *self,
   g_return_if_fail (KS_IS_GALLERY_ITEM (self));
   g_return_if_fail (size > 0);
 
-  if (self->image == NULL || self->thumbnail != NULL || self->loading_thumbnail)
+  if (self->image_index < 0 || self->thumbnail != NULL || self->loading_thumbnail)
     return;
 
-  self->loading_thumbnail = TRUE;
-  start_load (self, size, TRUE, thumbnail_loaded);
+  self->loading_thumbnail = start_load (self, size, thumbnail_loaded);
 }
 
 void
@@ -689,37 +828,29 @@ ks_gallery_item_ensure_texture (KsGalleryItem *self)
 {
   g_return_if_fail (KS_IS_GALLERY_ITEM (self));
 
-  if (self->image == NULL || self->texture != NULL || self->loading_texture)
+  if (self->image_index < 0 || self->texture != NULL || self->loading_texture)
     return;
 
-  self->loading_texture = TRUE;
-  start_load (self, 0, FALSE, texture_loaded);
+  self->loading_texture = start_load (self, 0, texture_loaded);
 }
 
 GdkContentProvider *
 ks_gallery_item_create_content (KsGalleryItem *self)
 {
-  g_autoptr(GdkTexture) texture = NULL;
   GdkContentProvider *providers[2];
   guint n_providers = 0;
+  GFile *file;
 
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
 
-  if (self->image == NULL)
+  if (self->image_index < 0)
     return NULL;
 
+  file = ks_gallery_item_get_file (self);
+  if (file != NULL)
+    providers[n_providers++] = gdk_content_provider_new_typed (G_TYPE_FILE, file);
   if (self->texture != NULL)
-    texture = g_object_ref (self->texture);
-  else if (ks_job_image_get_pixbuf (self->image) != NULL)
-    /* Wraps the decoded pixels without copying them. */
-    texture = gdk_texture_new_for_pixbuf (ks_job_image_get_pixbuf (self->image));
-  else if (self->thumbnail != NULL)
-    texture = g_object_ref (self->thumbnail);
-
-  if (texture != NULL)
-    providers[n_providers++] = gdk_content_provider_new_typed (GDK_TYPE_TEXTURE, texture);
-  if (self->file != NULL)
-    providers[n_providers++] = gdk_content_provider_new_typed (G_TYPE_FILE, self->file);
+    providers[n_providers++] = gdk_content_provider_new_typed (GDK_TYPE_TEXTURE, self->texture);
 
   if (n_providers == 0)
     return NULL;

@@ -33,6 +33,8 @@ struct _KsGalleryTile
   GtkImage      *failed_icon;
   GtkLabel      *failed_title_label;
   GtkLabel      *reason_label;
+  GtkWidget     *retry_button;
+  AdwButtonContent *retry_content;
   GtkLabel      *filtered_detail_label;
   GtkLabel      *tolerance_label;
   GtkWidget     *tolerance_button;
@@ -51,6 +53,7 @@ enum {
 enum {
   CANCEL_REQUESTED,
   RETRY_REQUESTED,
+  RESUBMIT_REQUESTED,
   N_SIGNALS
 };
 
@@ -71,9 +74,27 @@ set_status_text (KsGalleryTile *self,
 static gboolean
 item_is_filtered (KsGalleryItem *item)
 {
-  KsJobImage *image = ks_gallery_item_get_image (item);
+  const KsRecordImage *image = ks_gallery_item_get_image (item);
 
-  return image != NULL && ks_job_image_get_has_nsfw_concepts (image);
+  return image != NULL && image->has_nsfw_concepts;
+}
+
+static gboolean
+item_is_record_tile (KsGalleryItem *item)
+{
+  return item != NULL && ks_gallery_item_get_image_index (item) < 0;
+}
+
+/* The job running the item's record in this process, while it runs. */
+static KsJob *
+item_get_running_job (KsGalleryItem *item)
+{
+  KsJob *job = item != NULL ? ks_gallery_item_get_job (item) : NULL;
+
+  if (job == NULL || ks_job_state_is_finished (ks_job_get_state (job)))
+    return NULL;
+
+  return job;
 }
 
 /* The tolerance a filtered image's retry asks for: one step more
@@ -89,20 +110,24 @@ retry_tolerance (KsGalleryTile *self)
 static void
 update_actions (KsGalleryTile *self)
 {
-  KsJobState state = KS_JOB_STATE_PENDING;
-  gboolean job_tile = FALSE;
+  KsRecordState state = KS_RECORD_STATE_COMPLETED;
+  gboolean record_tile = item_is_record_tile (self->item);
+  gboolean running = FALSE;
 
-  if (self->item != NULL && ks_gallery_item_get_image (self->item) == NULL)
+  if (record_tile)
     {
-      job_tile = TRUE;
-      state = ks_job_get_state (ks_gallery_item_get_job (self->item));
+      state = ks_record_get_state (ks_gallery_item_get_record (self->item));
+      running = item_get_running_job (self->item) != NULL;
     }
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.cancel",
-                                 job_tile && !ks_job_state_is_finished (state));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.cancel", record_tile && running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.retry",
-                                 job_tile && (state == KS_JOB_STATE_FAILED ||
-                                              state == KS_JOB_STATE_CANCELLED));
+                                 record_tile && !running &&
+                                 (state == KS_RECORD_STATE_FAILED ||
+                                  state == KS_RECORD_STATE_CANCELLED ||
+                                  state == KS_RECORD_STATE_EXPIRED));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.resubmit",
+                                 record_tile && !running && state == KS_RECORD_STATE_UNKNOWN);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.retry-tolerance",
                                  self->item != NULL &&
                                  item_is_filtered (self->item) &&
@@ -144,14 +169,28 @@ on_log_added (KsGalleryTile    *self,
 static void
 reload_logs (KsGalleryTile *self)
 {
+  KsJob *job;
+
   g_string_truncate (self->logs, 0);
 
-  if (self->item != NULL && ks_gallery_item_get_image (self->item) == NULL)
+  if (item_is_record_tile (self->item))
     {
-      GPtrArray *logs = ks_job_get_logs (ks_gallery_item_get_job (self->item));
+      job = ks_gallery_item_get_job (self->item);
+      if (job != NULL)
+        {
+          GPtrArray *logs = ks_job_get_logs (job);
 
-      for (guint i = 0; logs != NULL && i < logs->len; i++)
-        append_log (self, g_ptr_array_index (logs, i));
+          for (guint i = 0; logs != NULL && i < logs->len; i++)
+            append_log (self, g_ptr_array_index (logs, i));
+        }
+      else
+        {
+          /* A job from an earlier run: what the library kept of its logs. */
+          const char *summary = ks_record_get_logs_summary (ks_gallery_item_get_record (self->item));
+
+          if (summary != NULL)
+            g_string_append (self->logs, summary);
+        }
     }
 
   update_logs (self);
@@ -204,63 +243,118 @@ update_filtered (KsGalleryTile *self)
 }
 
 static void
-update_job (KsGalleryTile *self)
+show_ended (KsGalleryTile *self,
+            const char    *icon_name,
+            const char    *icon_class,
+            const char    *title,
+            const char    *reason,
+            gboolean       reason_dim,
+            const char    *tooltip)
 {
-  KsJob *job = ks_gallery_item_get_job (self->item);
-  KsJobState state = ks_job_get_state (job);
+  gtk_stack_set_visible_child_name (self->stack, "failed");
+  gtk_image_set_from_icon_name (self->failed_icon, icon_name);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "warning");
+  gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), icon_class);
+  gtk_label_set_text (self->failed_title_label, title);
+  gtk_label_set_text (self->reason_label, reason);
+  if (reason_dim)
+    gtk_widget_add_css_class (GTK_WIDGET (self->reason_label), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->reason_label), "dim-label");
+  /* The label shows at most four lines; the tooltip has it all. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label), tooltip != NULL ? tooltip : reason);
+  gtk_spinner_stop (self->spinner);
+}
+
+static void
+set_retry_button (KsGalleryTile *self,
+                  gboolean       resubmit)
+{
+  if (resubmit)
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.resubmit");
+      adw_button_content_set_label (self->retry_content, _("_Resubmit…"));
+      gtk_widget_set_tooltip_text (self->retry_button,
+                                   _("Send the same job again. If the first one reached the service, "
+                                     "it is billed twice."));
+    }
+  else
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.retry");
+      adw_button_content_set_label (self->retry_content, _("_Retry"));
+      gtk_widget_set_tooltip_text (self->retry_button, _("Submit the same job again"));
+    }
+}
+
+/* A record's own tile: where its job is, or how it ended. */
+static void
+update_record (KsGalleryTile *self)
+{
+  KsRecord *record = ks_gallery_item_get_record (self->item);
+  KsRecordState state = ks_record_get_state (record);
+  const char *title = ks_gallery_item_get_title (self->item);
   g_autofree char *words = ks_gallery_item_dup_subtitle (self->item);
+  gboolean running = item_get_running_job (self->item) != NULL;
+
+  set_retry_button (self, state == KS_RECORD_STATE_UNKNOWN);
 
   switch (state)
     {
-    case KS_JOB_STATE_FAILED:
-      gtk_stack_set_visible_child_name (self->stack, "failed");
-      gtk_image_set_from_icon_name (self->failed_icon, "dialog-error-symbolic");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
-      gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), "error");
-      gtk_label_set_text (self->failed_title_label, _("Failed"));
-      gtk_label_set_text (self->reason_label, words);
-      gtk_widget_remove_css_class (GTK_WIDGET (self->reason_label), "dim-label");
-      /* The label shows at most four lines; the tooltip has it all. */
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label), words);
-      gtk_spinner_stop (self->spinner);
-      set_status_text (self, words);
+    case KS_RECORD_STATE_FAILED:
+      show_ended (self, "dialog-error-symbolic", "error", _("Failed"), words, FALSE, NULL);
       break;
 
-    case KS_JOB_STATE_CANCELLED:
-      gtk_stack_set_visible_child_name (self->stack, "failed");
-      gtk_image_set_from_icon_name (self->failed_icon, "process-stop-symbolic");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
-      gtk_label_set_text (self->failed_title_label, words);
-      gtk_label_set_text (self->reason_label, ks_gallery_item_get_title (self->item));
-      gtk_widget_add_css_class (GTK_WIDGET (self->reason_label), "dim-label");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label),
-                                   ks_gallery_item_get_title (self->item));
-      gtk_spinner_stop (self->spinner);
-      set_status_text (self, words);
+    case KS_RECORD_STATE_CANCELLED:
+      show_ended (self, "process-stop-symbolic", "dim-label", words, title, TRUE, NULL);
       break;
 
-    case KS_JOB_STATE_PENDING:
-    case KS_JOB_STATE_PREPARING:
-    case KS_JOB_STATE_SUBMITTING:
-    case KS_JOB_STATE_IN_QUEUE:
-    case KS_JOB_STATE_IN_PROGRESS:
-    case KS_JOB_STATE_DOWNLOADING:
-    case KS_JOB_STATE_COMPLETED:
+    case KS_RECORD_STATE_EXPIRED:
+      {
+        const char *request_id = ks_record_get_request_id (record);
+        g_autofree char *tooltip = NULL;
+
+        if (request_id != NULL)
+          tooltip = g_strdup_printf (_("The service no longer had the result of request %s when asked."),
+                                     request_id);
+        show_ended (self, "document-open-recent-symbolic", "dim-label", words, title, TRUE, NULL);
+        gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label), tooltip);
+      }
+      break;
+
+    case KS_RECORD_STATE_UNKNOWN:
+      show_ended (self, "dialog-warning-symbolic", "warning", words, title, TRUE, NULL);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label),
+                                   _("Kontext Studio stopped while this job was being sent: "
+                                     "the service may have received it, and billed it."));
+      break;
+
+    case KS_RECORD_STATE_WAITING:
+    case KS_RECORD_STATE_SUBMITTING:
+    case KS_RECORD_STATE_IN_QUEUE:
+    case KS_RECORD_STATE_IN_PROGRESS:
+    case KS_RECORD_STATE_DOWNLOADING:
+    case KS_RECORD_STATE_COMPLETED:
       gtk_stack_set_visible_child_name (self->stack, "job");
       gtk_label_set_text (self->status_label, words);
-      gtk_label_set_text (self->job_prompt_label, ks_gallery_item_get_title (self->item));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label),
-                                   ks_gallery_item_get_title (self->item));
-      gtk_widget_set_visible (GTK_WIDGET (self->spinner), state != KS_JOB_STATE_COMPLETED);
-      gtk_spinner_set_spinning (self->spinner, state != KS_JOB_STATE_COMPLETED);
-      gtk_widget_set_visible (self->cancel_button, state != KS_JOB_STATE_COMPLETED);
-      set_status_text (self, words);
+      gtk_label_set_text (self->job_prompt_label, title);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label), title);
+      /* A record left unfinished by an earlier run and not taken up (another
+       * service) is not moving: no spinner then. */
+      gtk_widget_set_visible (GTK_WIDGET (self->spinner), running);
+      gtk_spinner_set_spinning (self->spinner, running);
+      gtk_widget_set_visible (self->cancel_button, running);
       break;
 
     default:
       g_assert_not_reached ();
     }
+
+  if (state != KS_RECORD_STATE_EXPIRED && state != KS_RECORD_STATE_UNKNOWN)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label), NULL);
+
+  set_status_text (self, words);
 }
 
 static void
@@ -281,8 +375,8 @@ update (KsGalleryTile *self)
       return;
     }
 
-  if (ks_gallery_item_get_image (self->item) == NULL)
-    update_job (self);
+  if (item_is_record_tile (self->item))
+    update_record (self);
   else if (item_is_filtered (self->item))
     {
       gtk_spinner_stop (self->spinner);
@@ -355,6 +449,16 @@ create_logs_popover (GtkMenuButton *button,
   update_logs (self);
 }
 
+static void
+on_item_job_changed (KsGalleryTile *self)
+{
+  g_signal_group_set_target (self->job_signals,
+                             item_is_record_tile (self->item)
+                             ? ks_gallery_item_get_job (self->item) : NULL);
+  reload_logs (self);
+  update (self);
+}
+
 /* ---- Drag and drop ---------------------------------------------------- */
 
 static GdkContentProvider *
@@ -363,8 +467,8 @@ on_drag_prepare (KsGalleryTile *self,
                  double         y,
                  GtkDragSource *source)
 {
-  /* Job tiles have nothing to give; filtered images are never handed out. */
-  if (self->item == NULL || ks_gallery_item_get_image (self->item) == NULL ||
+  /* Record tiles have nothing to give; filtered images are never handed out. */
+  if (self->item == NULL || item_is_record_tile (self->item) ||
       item_is_filtered (self->item))
     return NULL;
 
@@ -400,6 +504,14 @@ retry_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   g_signal_emit (widget, signals[RETRY_REQUESTED], 0, -1);
+}
+
+static void
+resubmit_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[RESUBMIT_REQUESTED], 0);
 }
 
 static void
@@ -455,7 +567,7 @@ ks_gallery_tile_snapshot (GtkWidget   *widget,
   KsGalleryTile *self = KS_GALLERY_TILE (widget);
 
   if (self->item != NULL &&
-      ks_gallery_item_get_image (self->item) != NULL &&
+      !item_is_record_tile (self->item) &&
       !item_is_filtered (self->item) &&
       ks_gallery_item_get_thumbnail (self->item) == NULL)
     ks_gallery_item_ensure_thumbnail (self->item, TILE_SIZE * gtk_widget_get_scale_factor (widget));
@@ -568,6 +680,14 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_INT);
 
+  /* An UNKNOWN job's "Resubmit…": the window asks first. */
+  signals[RESUBMIT_REQUESTED] =
+    g_signal_new ("resubmit-requested",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ks-gallery-tile.ui");
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, overlay);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, stack);
@@ -580,6 +700,8 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_icon);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_title_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, retry_content);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, filtered_detail_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_button);
@@ -588,6 +710,7 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
 
   gtk_widget_class_install_action (widget_class, "tile.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "tile.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "tile.resubmit", NULL, resubmit_action);
   gtk_widget_class_install_action (widget_class, "tile.retry-tolerance", NULL, retry_tolerance_action);
 
   gtk_widget_class_set_css_name (widget_class, "ks-gallery-tile");
@@ -611,6 +734,8 @@ ks_gallery_tile_init (KsGalleryTile *self)
                                   G_CALLBACK (update), self);
   g_signal_group_connect_swapped (self->item_signals, "notify::thumbnail",
                                   G_CALLBACK (update_image), self);
+  g_signal_group_connect_swapped (self->item_signals, "notify::job",
+                                  G_CALLBACK (on_item_job_changed), self);
 
   self->job_signals = g_signal_group_new (KS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "log-added",
@@ -653,8 +778,7 @@ ks_gallery_tile_set_item (KsGalleryTile *self,
 
   g_signal_group_set_target (self->item_signals, item);
   g_signal_group_set_target (self->job_signals,
-                             item != NULL && ks_gallery_item_get_image (item) == NULL
-                             ? ks_gallery_item_get_job (item) : NULL);
+                             item_is_record_tile (item) ? ks_gallery_item_get_job (item) : NULL);
 
   reload_logs (self);
   update (self);

@@ -6,40 +6,13 @@
 
 #include <glib/gi18n.h>
 
-#include "ks-preferences-window.h"
+#include "ks-preferences-window-private.h"
 
 #define GET_KEY_URI "https://fal.ai/dashboard/keys"
 
 enum {
   SERVICE_FAL,
   SERVICE_COMPATIBLE,
-};
-
-struct _KsPreferencesWindow
-{
-  AdwPreferencesWindow  parent_instance;
-
-  KsSession            *session;
-  GSettings            *settings;
-  GCancellable         *cancellable;        /* for the window's lifetime */
-  GCancellable         *lookup_cancellable; /* the current key lookup */
-  gboolean              storing_key;
-  gboolean              testing;
-
-  AdwComboRow          *service_row;
-  AdwEntryRow          *base_url_row;
-  AdwActionRow         *base_url_error_row;
-  AdwComboRow          *auth_row;
-  AdwPasswordEntryRow  *key_row;
-  AdwActionRow         *key_source_row;
-  GtkSpinner           *key_spinner;
-  GtkSwitch            *upload_switch;
-  GtkSwitch            *no_history_switch;
-  AdwComboRow          *priority_row;
-  GtkSpinButton        *timeout_spin;
-  AdwActionRow         *test_row;
-  GtkImage             *test_icon;
-  GtkSpinner           *test_spinner;
 };
 
 G_DEFINE_FINAL_TYPE (KsPreferencesWindow, ks_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -93,6 +66,7 @@ update_actions (KsPreferencesWindow *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.test-connection",
                                  self->session != NULL && !self->testing);
+  _ks_preferences_window_update_library_actions (self);
 }
 
 /* ---- the service ---------------------------------------------------------- */
@@ -484,6 +458,8 @@ ks_preferences_window_constructed (GObject *object)
                            G_CALLBACK (refresh_key_source), self, G_CONNECT_SWAPPED);
   refresh_key_source (self);
 
+  _ks_preferences_window_init_library (self);
+
   update_actions (self);
 }
 
@@ -495,6 +471,7 @@ ks_preferences_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->lookup_cancellable);
   g_clear_object (&self->lookup_cancellable);
+  _ks_preferences_window_dispose_library (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), KS_TYPE_PREFERENCES_WINDOW);
 
@@ -591,6 +568,8 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "prefs.test-connection", NULL, test_connection_action);
   gtk_widget_class_install_action (widget_class, "prefs.get-key", NULL, get_key_action);
+
+  _ks_preferences_window_class_init_library (widget_class);
 }
 
 static void

@@ -423,6 +423,26 @@ ks_reference_item_load_file_async (GFile               *file,
 }
 
 void
+ks_reference_item_load_named_file_async (GFile               *file,
+                                         const char          *name,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  LoadData *data;
+
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (LoadData, 1);
+  data->file = g_object_ref (file);
+  data->name = g_strdup (name);
+
+  start_load (data, cancellable, callback, user_data);
+}
+
+void
 ks_reference_item_load_bytes_async (GBytes              *bytes,
                                     const char          *name,
                                     GCancellable        *cancellable,

@@ -37,6 +37,13 @@ void             ks_reference_item_load_file_async   (GFile               *file,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
+/* The same, shown (and named in errors) as @name rather than the file's
+ * base name: a result or a stored reference from the library. */
+void             ks_reference_item_load_named_file_async (GFile            *file,
+                                                          const char       *name,
+                                                          GCancellable     *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer          user_data);
 /* Image data: written once to the cache as <sha256>.<format>. */
 void             ks_reference_item_load_bytes_async  (GBytes              *bytes,
                                                       const char          *name,

@@ -16,6 +16,7 @@ enum {
   PROP_0,
   PROP_SETTINGS,
   PROP_CLIENT,
+  PROP_LIBRARY,
   PROP_DEMO,
   PROP_KEY_STATE,
   PROP_KEY_MESSAGE,
@@ -74,6 +75,7 @@ _ks_session_set_key_state (KsSession  *self,
     {
       self->key_state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY_STATE]);
+      _ks_session_maybe_resume (self);
     }
   if (message_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY_MESSAGE]);
@@ -95,11 +97,23 @@ _ks_session_emit_problem (KsSession    *self,
   g_signal_emit (self, signals[PROBLEM], 0, error);
 }
 
-/* ---- jobs count -------------------------------------------------------- */
+void
+_ks_session_emit_notice (KsSession  *self,
+                         const char *text)
+{
+  g_signal_emit (self, signals[NOTICE], 0, text);
+}
 
-static void
-session_set_n_running (KsSession *self,
-                       guint      n_running)
+void
+_ks_session_emit_job_finished (KsSession *self,
+                               KsJob     *job)
+{
+  g_signal_emit (self, signals[JOB_FINISHED], 0, job);
+}
+
+void
+_ks_session_set_n_running (KsSession *self,
+                           guint      n_running)
 {
   if (self->n_running == n_running)
     return;
@@ -137,6 +151,7 @@ session_replace_client (KsSession *self,
   self->client = client;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+  _ks_session_maybe_resume (self);
 }
 
 static void
@@ -202,6 +217,10 @@ ks_session_start_demo (KsSession  *self,
 
       self->sim_server = g_steal_pointer (&server);
     }
+
+  /* What the library writes for it is marked simulated, and expires
+   * when a later run finds it unfinished. */
+  ks_library_set_demo_base_url (self->library, ks_sim_server_get_base_url (self->sim_server));
 
   if (self->lookup_cancellable != NULL)
     g_cancellable_cancel (self->lookup_cancellable);
@@ -274,264 +293,6 @@ ks_session_use_service (KsSession  *self,
     }
 }
 
-/* ---- jobs and items ----------------------------------------------------- */
-
-static gboolean
-find_job_tile (KsSession *self,
-               KsJob     *job,
-               guint     *position)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(KsGalleryItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
-
-      if (ks_gallery_item_get_job (item) == job && ks_gallery_item_get_image (item) == NULL)
-        {
-          *position = i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
-/* Setup problems get a banner; everything else stays on the job's tile. */
-static void
-session_report_problem (KsSession    *self,
-                        const GError *error)
-{
-  if (error == NULL || error->domain != KS_ERROR)
-    return;
-
-  switch ((KsError) error->code)
-    {
-    case KS_ERROR_UNAUTHORIZED:
-      _ks_session_set_key_state (self, KS_KEY_STATE_REFUSED, error->message);
-      _ks_session_emit_problem (self, error);
-      break;
-
-    case KS_ERROR_NO_KEY:
-    case KS_ERROR_KEYRING:
-    case KS_ERROR_FORBIDDEN:
-    case KS_ERROR_NETWORK:
-    case KS_ERROR_INSECURE:
-      _ks_session_emit_problem (self, error);
-      break;
-
-    case KS_ERROR_INVALID_PARAMS:
-    case KS_ERROR_VALIDATION:
-    case KS_ERROR_CONTENT_POLICY:
-    case KS_ERROR_RATE_LIMITED:
-    case KS_ERROR_SERVER:
-    case KS_ERROR_TIMEOUT:
-    case KS_ERROR_MALFORMED:
-    case KS_ERROR_EXPIRED:
-    case KS_ERROR_NOT_FOUND:
-    case KS_ERROR_BAD_IMAGE:
-    case KS_ERROR_TOO_LARGE:
-    case KS_ERROR_UNSUPPORTED_FORMAT:
-    case KS_ERROR_FAILED:
-    case KS_ERROR_CANCELLED:
-    case KS_ERROR_ALREADY_COMPLETED:
-    case KS_ERROR_IO:
-    default:
-      break;
-    }
-}
-
-static void
-job_run_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(KsSession) self = user_data;
-  KsJob *job = KS_JOB (source);
-  g_autoptr(GError) error = NULL;
-  guint position;
-
-  ks_job_run_finish (job, result, &error);
-
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return;
-
-  session_set_n_running (self, self->n_running > 0 ? self->n_running - 1 : 0);
-
-  /* A finished job's tile gives way to its images, in place. A failed or
-   * cancelled job keeps its tile, which says why and offers Retry. */
-  if (ks_job_get_state (job) == KS_JOB_STATE_COMPLETED && find_job_tile (self, job, &position))
-    {
-      g_autoptr(KsGalleryItem) tile = g_list_model_get_item (G_LIST_MODEL (self->items), position);
-      GListModel *images = ks_job_get_images (job);
-      guint n_images = g_list_model_get_n_items (images);
-      g_autoptr(GPtrArray) new_items = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < n_images; i++)
-        {
-          g_autoptr(KsJobImage) image = g_list_model_get_item (images, i);
-
-          g_ptr_array_add (new_items,
-                           ks_gallery_item_new (job, image, ks_gallery_item_get_simulated (tile)));
-        }
-
-      if (new_items->len > 0)
-        g_list_store_splice (self->items, position, 1, new_items->pdata, new_items->len);
-    }
-
-  if (ks_job_get_state (job) == KS_JOB_STATE_FAILED)
-    session_report_problem (self, ks_job_get_error (job));
-
-  g_signal_emit (self, signals[JOB_FINISHED], 0, job);
-}
-
-KsJob *
-ks_session_submit (KsSession *self,
-                   KsParams  *params)
-{
-  g_autoptr(KsParams) copy = NULL;
-  g_autoptr(KsJob) job = NULL;
-  g_autoptr(KsGalleryItem) item = NULL;
-
-  g_return_val_if_fail (KS_IS_SESSION (self), NULL);
-  g_return_val_if_fail (KS_IS_PARAMS (params), NULL);
-
-  copy = ks_params_copy (params);
-  job = ks_job_new (self->client, copy);
-  item = ks_gallery_item_new (job, NULL, self->demo);
-
-  g_list_store_insert (self->items, 0, item);
-  session_set_n_running (self, self->n_running + 1);
-
-  ks_job_run_async (job, self->cancellable, job_run_cb, g_object_ref (self));
-
-  /* The store holds the job through its tile; it lives on with its images. */
-  return job;
-}
-
-static guint64
-draw_seed (void)
-{
-  return ((guint64) g_random_int () << 32) | g_random_int ();
-}
-
-KsJob *
-ks_session_run_again (KsSession     *self,
-                      KsGalleryItem *item,
-                      gboolean       new_seed,
-                      int            safety_tolerance)
-{
-  g_autoptr(KsParams) params = NULL;
-  KsJob *job;
-  KsParams *old_params;
-
-  g_return_val_if_fail (KS_IS_SESSION (self), NULL);
-  g_return_val_if_fail (KS_IS_GALLERY_ITEM (item), NULL);
-
-  job = ks_gallery_item_get_job (item);
-  old_params = job != NULL ? ks_job_get_params (job) : NULL;
-  g_return_val_if_fail (old_params != NULL, NULL);
-
-  params = ks_params_copy (old_params);
-
-  if (new_seed)
-    ks_params_set_seed (params, draw_seed ());
-  else
-    {
-      /* The seed that made this image, which the result states even when
-       * the request left it to the service. */
-      const char *used = ks_job_get_seed (job);
-      guint64 seed;
-
-      if (used != NULL &&
-          g_ascii_string_to_unsigned (used, 10, 0, G_MAXUINT64, &seed, NULL))
-        ks_params_set_seed (params, seed);
-    }
-
-  if (safety_tolerance > 0)
-    ks_params_set_safety_tolerance (params, safety_tolerance);
-
-  return ks_session_submit (self, params);
-}
-
-static void
-cancel_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(KsSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (ks_job_cancel_finish (KS_JOB (source), result, &error))
-    return;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  /* The tile shows the job's real end; the toast says why the cancel did
-   * not take. */
-  if (g_error_matches (error, KS_ERROR, KS_ERROR_ALREADY_COMPLETED))
-    g_signal_emit (self, signals[NOTICE], 0,
-                   _("Too late to cancel: the job had already finished."));
-  else
-    {
-      g_autofree char *text = g_strdup_printf (_("The job could not be cancelled: %s"),
-                                               error->message);
-
-      g_signal_emit (self, signals[NOTICE], 0, text);
-    }
-}
-
-void
-ks_session_cancel (KsSession     *self,
-                   KsGalleryItem *item)
-{
-  KsJob *job;
-
-  g_return_if_fail (KS_IS_SESSION (self));
-  g_return_if_fail (KS_IS_GALLERY_ITEM (item));
-
-  job = ks_gallery_item_get_job (item);
-  if (job == NULL || ks_job_state_is_finished (ks_job_get_state (job)))
-    return;
-
-  ks_job_cancel_async (job, self->cancellable, cancel_cb, g_object_ref (self));
-}
-
-guint
-ks_session_remove (KsSession     *self,
-                   KsGalleryItem *item)
-{
-  guint position = 0;
-
-  g_return_val_if_fail (KS_IS_SESSION (self), 0);
-  g_return_val_if_fail (KS_IS_GALLERY_ITEM (item), 0);
-
-  if (!g_list_store_find (self->items, item, &position))
-    return 0;
-
-  g_list_store_remove (self->items, position);
-
-  return position;
-}
-
-void
-ks_session_restore (KsSession     *self,
-                    KsGalleryItem *item,
-                    guint          position)
-{
-  guint n;
-
-  g_return_if_fail (KS_IS_SESSION (self));
-  g_return_if_fail (KS_IS_GALLERY_ITEM (item));
-
-  if (g_list_store_find (self->items, item, NULL))
-    return;
-
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->items));
-  g_list_store_insert (self->items, MIN (position, n), item);
-}
-
 /* ---- getters ------------------------------------------------------------ */
 
 KsSession *
@@ -547,6 +308,13 @@ ks_session_get_client (KsSession *self)
 {
   g_return_val_if_fail (KS_IS_SESSION (self), NULL);
   return self->client;
+}
+
+KsLibrary *
+ks_session_get_library (KsSession *self)
+{
+  g_return_val_if_fail (KS_IS_SESSION (self), NULL);
+  return self->library;
 }
 
 GListModel *
@@ -600,6 +368,8 @@ ks_session_constructed (GObject *object)
   g_signal_connect_object (self->settings, "changed::base-url",
                            G_CALLBACK (on_base_url_changed), self,
                            G_CONNECT_SWAPPED);
+
+  _ks_session_init_library (self);
 }
 
 static void
@@ -612,8 +382,7 @@ ks_session_dispose (GObject *object)
     g_cancellable_cancel (self->lookup_cancellable);
   g_clear_object (&self->lookup_cancellable);
 
-  if (self->items != NULL)
-    g_list_store_remove_all (self->items);
+  _ks_session_dispose_library (self);
 
   G_OBJECT_CLASS (ks_session_parent_class)->dispose (object);
 }
@@ -624,6 +393,9 @@ ks_session_finalize (GObject *object)
   KsSession *self = KS_SESSION (object);
 
   g_clear_object (&self->items);
+  g_clear_object (&self->library);
+  g_clear_pointer (&self->running_jobs, g_hash_table_unref);
+  g_clear_error (&self->load_problem);
   g_clear_object (&self->client);
   g_clear_object (&self->sim_server);
   g_clear_object (&self->settings);
@@ -650,6 +422,10 @@ ks_session_get_property (GObject    *object,
 
     case PROP_CLIENT:
       g_value_set_object (value, self->client);
+      break;
+
+    case PROP_LIBRARY:
+      g_value_set_object (value, self->library);
       break;
 
     case PROP_DEMO:
@@ -715,6 +491,10 @@ ks_session_class_init (KsSessionClass *klass)
     g_param_spec_object ("client", NULL, NULL,
                          KS_TYPE_CLIENT,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_LIBRARY] =
+    g_param_spec_object ("library", NULL, NULL,
+                         KS_TYPE_LIBRARY,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   properties[PROP_DEMO] =
     g_param_spec_boolean ("demo", NULL, NULL,
                           FALSE,
@@ -761,7 +541,7 @@ ks_session_class_init (KsSessionClass *klass)
 static void
 ks_session_init (KsSession *self)
 {
-  self->items = g_list_store_new (KS_TYPE_GALLERY_ITEM);
+  self->running_jobs = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->cancellable = g_cancellable_new ();
   self->key_state = KS_KEY_STATE_UNKNOWN;
 }

@@ -31,18 +31,24 @@ G_DECLARE_FINAL_TYPE (KsSession, ks_session, KS, SESSION, GObject)
  *   demo         gboolean: the client points at the built-in simulated service
  *   key-state    KsKeyState
  *   key-message  why the key state is what it is, for a banner (NULL when fine)
- *   items        GListModel of KsGalleryItem, newest first
+ *   library      KsLibrary: ks_library_default_directory(), loaded at start
+ *   items        GListModel of KsGalleryItem, newest first, derived from the
+ *                library's records (see ks-gallery-items.h)
  *   n-running    jobs not finished yet
  *
  * Signals:
  *   job-finished (KsJob*)   a job reached COMPLETED, FAILED or CANCELLED
  *   problem (GError*)       a setup problem worth a banner or toast: no key,
- *                           bad key, locked account, offline, keyring
+ *                           bad key, locked account, offline, keyring, or
+ *                           the library could not be written (KS_ERROR_IO)
  *   notice (const char*)    something the user asked for turned out in a
- *                           way worth a toast (a cancel that came too late)
+ *                           way worth a toast (a cancel that came too late,
+ *                           damaged records set aside at load)
  */
 KsSession  *ks_session_new                 (GSettings     *settings);
 KsClient   *ks_session_get_client          (KsSession     *self);
+/* The library the gallery shows and every job writes into. */
+KsLibrary  *ks_session_get_library         (KsSession     *self);
 GListModel *ks_session_get_items           (KsSession     *self);
 gboolean    ks_session_get_demo            (KsSession     *self);
 KsKeyState  ks_session_get_key_state       (KsSession     *self);
@@ -72,10 +78,21 @@ void        ks_session_use_service         (KsSession     *self,
                                             const char    *base_url,
                                             const char    *api_key);
 
-/* Submits a copy of @params as a new job; a tile appears at position 0 at
- * once. Returns the job (transfer none). */
+/* Submits a copy of @params as a new job, written ahead into the library;
+ * a tile appears at position 0 at once. Returns the job (transfer none). */
 KsJob      *ks_session_submit              (KsSession     *self,
                                             KsParams      *params);
+/* The same, recording that the reference came from image @parent_image of
+ * the record @parent_id ("Use as reference"); @parent_id NULL for none. */
+KsJob      *ks_session_submit_with_parent  (KsSession     *self,
+                                            KsParams      *params,
+                                            const char    *parent_id,
+                                            guint          parent_image);
+/* A job whose submit may or may not have reached the service (UNKNOWN),
+ * or that failed or expired: a new record with the same parameters and
+ * references, run now. The caller has warned that it may bill twice. */
+KsJob      *ks_session_resubmit            (KsSession     *self,
+                                            KsGalleryItem *item);
 /* Submits the item's parameters again; @new_seed draws a new seed;
  * @safety_tolerance > 0 overrides the tolerance. */
 KsJob      *ks_session_run_again           (KsSession     *self,
@@ -84,9 +101,11 @@ KsJob      *ks_session_run_again           (KsSession     *self,
                                             int            safety_tolerance);
 void        ks_session_cancel              (KsSession     *self,
                                             KsGalleryItem *item);
-/* Removes the item from the gallery; returns its position for undo. */
+/* Moves the item's record to the library's trash (every tile of it
+ * leaves the gallery); returns the item's position, for undo. */
 guint       ks_session_remove              (KsSession     *self,
                                             KsGalleryItem *item);
+/* Takes the item's record out of the trash again. */
 void        ks_session_restore             (KsSession     *self,
                                             KsGalleryItem *item,
                                             guint          position);

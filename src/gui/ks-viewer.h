@@ -9,19 +9,25 @@ G_BEGIN_DECLS
 #define KS_TYPE_VIEWER (ks_viewer_get_type ())
 G_DECLARE_FINAL_TYPE (KsViewer, ks_viewer, KS, VIEWER, AdwBin)
 
-/* A result shown large, with its prompt and parameters, and what can be
- * done with it: Save As (portal file chooser, JPEG or PNG), Copy image,
- * drag out as an image, Use as reference, Run again (same seed or new
- * seed), Delete (with undo, by the window).
+/* A result shown large from the library, with every detail of its record
+ * (prompt, parameters, seed, times, cost, state, the safety check's flag),
+ * the chain of edits it belongs to (KsLineage), and what can be done with
+ * it: Save As (portal file chooser, JPEG or PNG; the library's file copied
+ * as is when the format matches), Copy image, drag out, Use as reference,
+ * Reuse settings, Run again (same seed or new seed), Delete (with undo, by
+ * the window).
  *
  * Property: item (KsGalleryItem or NULL).
  *
  * Actions ("viewer." prefix): save-as (Ctrl+S), copy (Ctrl+C),
- * use-as-reference (Ctrl+E), run-again-same-seed, run-again-new-seed,
- * delete (Delete), close (Escape).
+ * use-as-reference (Ctrl+E), reuse-settings, run-again-same-seed,
+ * run-again-new-seed, delete (Delete), close (Escape), lineage-previous
+ * (Alt+Left), lineage-next (Alt+Right). Choosing a step of the lineage
+ * shows that result here (a new item for its record and image).
  *
  * Signals (the window acts on them):
- *   use-as-reference (KsGalleryItem*)
+ *   use-as-reference (KsGalleryItem*)   → ks_composer_use_item()
+ *   reuse-settings (KsGalleryItem*)     → ks_composer_reuse_record()
  *   run-again (KsGalleryItem*, gboolean new_seed)
  *   delete-requested (KsGalleryItem*)
  *   close-requested ()

@@ -4,53 +4,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ks-composer.h"
-#include "ks-gallery.h"
-#include "ks-session.h"
-#include "ks-viewer.h"
-#include "ks-window.h"
-
-struct _KsWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  /* Template widgets */
-  GtkStack             *main_stack;
-  AdwStatusPage        *welcome_page;
-  AdwPasswordEntryRow  *key_row;
-  GtkLabel             *welcome_error_label;
-  AdwWindowTitle       *window_title;
-  GtkWidget            *running_box;
-  GtkSpinner           *running_spinner;
-  GtkLabel             *running_label;
-  GtkRevealer          *banner_revealer;
-  GtkLabel             *banner_label;
-  GtkButton            *banner_button;
-  AdwToastOverlay      *toast_overlay;
-  AdwClamp             *composer_clamp;
-  GtkStack             *content_stack;
-  KsGallery            *gallery;
-  KsViewer             *viewer;
-
-  /* Made in constructed(): it needs the settings */
-  KsComposer           *composer;
-
-  KsSession            *session;
-  GSettings            *settings;
-  GCancellable         *cancellable;
-
-  /* The last deleted item, until its toast is gone */
-  KsGalleryItem        *undo_item;
-  guint                 undo_position;
-  AdwToast             *undo_toast;
-
-  /* The KsError code of the problem the banner shows, -1 when none */
-  int                   banner_code;
-
-  guint                 storing_key : 1;
-  guint                 testing_connection : 1;
-  guint                 studio_shown : 1;
-};
+#include "ks-window-private.h"
 
 G_DEFINE_FINAL_TYPE (KsWindow, ks_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -62,12 +16,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void update_actions (KsWindow *self);
-
 /* ---- small helpers ------------------------------------------------------ */
 
-static void
-show_toast (KsWindow   *self,
+void
+_ks_window_show_toast (KsWindow   *self,
             const char *text)
 {
   AdwToast *toast = adw_toast_new (text);
@@ -76,21 +28,21 @@ show_toast (KsWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-static gboolean
-viewer_is_shown (KsWindow *self)
+gboolean
+_ks_window_viewer_is_shown (KsWindow *self)
 {
   return g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "viewer") == 0;
 }
 
-static void
-show_gallery (KsWindow *self)
+void
+_ks_window_show_gallery (KsWindow *self)
 {
   gtk_stack_set_visible_child_name (self->content_stack, "gallery");
-  update_actions (self);
+  _ks_window_update_actions (self);
 }
 
-static void
-show_viewer (KsWindow      *self,
+void
+_ks_window_show_viewer (KsWindow      *self,
              KsGalleryItem *item)
 {
   ks_viewer_set_item (self->viewer, item);
@@ -98,7 +50,7 @@ show_viewer (KsWindow      *self,
   /* The viewer's shortcuts (Ctrl+S, Ctrl+C, Delete, Escape) act where the
    * focus is. */
   gtk_widget_grab_focus (GTK_WIDGET (self->viewer));
-  update_actions (self);
+  _ks_window_update_actions (self);
 }
 
 static GtkWidget *
@@ -122,8 +74,8 @@ find_descendant (GtkWidget *root,
   return NULL;
 }
 
-static void
-focus_prompt (KsWindow *self)
+void
+_ks_window_focus_prompt (KsWindow *self)
 {
   GtkWidget *prompt = find_descendant (GTK_WIDGET (self->composer), GTK_TYPE_TEXT_VIEW);
 
@@ -133,26 +85,35 @@ focus_prompt (KsWindow *self)
 
 /* ---- pages and banner --------------------------------------------------- */
 
-static void
-hide_banner (KsWindow *self)
+void
+_ks_window_hide_banner (KsWindow *self)
 {
   self->banner_code = -1;
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
 }
 
-static void
-show_banner (KsWindow   *self,
+void
+_ks_window_show_banner (KsWindow   *self,
              int         code,
              const char *text)
 {
   const char *button_label;
   const char *action;
+  g_autofree char *target_uri = NULL;
 
   switch (code)
     {
     case KS_ERROR_NETWORK:
       button_label = _("_Try Again");
       action = "win.retry-connection";
+      break;
+
+    case KS_ERROR_IO:
+      /* The library could not be written (a full disk, permissions): the
+       * message names the path; the button opens the library's folder. */
+      button_label = _("_Open Folder");
+      action = "win.open-folder";
+      target_uri = g_file_get_uri (ks_library_get_directory (ks_session_get_library (self->session)));
       break;
 
     default:
@@ -165,6 +126,8 @@ show_banner (KsWindow   *self,
   gtk_label_set_label (self->banner_label, text);
   gtk_button_set_label (self->banner_button, button_label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->banner_button),
+                                          target_uri != NULL ? g_variant_new_string (target_uri) : NULL);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
 
@@ -187,7 +150,7 @@ update_page (KsWindow *self)
       if (self->studio_shown)
         {
           page = "studio";
-          show_banner (self,
+          _ks_window_show_banner (self,
                        state == KS_KEY_STATE_MISSING ? KS_ERROR_NO_KEY : KS_ERROR_KEYRING,
                        message != NULL ? message : _("No API key is set."));
         }
@@ -197,7 +160,7 @@ update_page (KsWindow *self)
 
     case KS_KEY_STATE_REFUSED:
       page = "studio";
-      show_banner (self, KS_ERROR_UNAUTHORIZED,
+      _ks_window_show_banner (self, KS_ERROR_UNAUTHORIZED,
                    message != NULL ? message : _("The service refused the API key."));
       break;
 
@@ -207,12 +170,12 @@ update_page (KsWindow *self)
       /* A key problem the banner showed is solved; a kept-for-this-run
        * notice stays. */
       if (message != NULL)
-        show_banner (self, KS_ERROR_KEYRING, message);
+        _ks_window_show_banner (self, KS_ERROR_KEYRING, message);
       else if (self->banner_code == KS_ERROR_UNAUTHORIZED ||
                self->banner_code == KS_ERROR_NO_KEY ||
                self->banner_code == KS_ERROR_KEYRING ||
                self->banner_code == KS_ERROR_FORBIDDEN)
-        hide_banner (self);
+        _ks_window_hide_banner (self);
       break;
 
     default:
@@ -231,12 +194,12 @@ update_page (KsWindow *self)
     {
       self->studio_shown = TRUE;
       gtk_stack_set_visible_child_name (self->main_stack, page);
-      focus_prompt (self);
+      _ks_window_focus_prompt (self);
     }
   else
     gtk_stack_set_visible_child_name (self->main_stack, page);
 
-  update_actions (self);
+  _ks_window_update_actions (self);
 }
 
 static void
@@ -278,9 +241,9 @@ on_session_problem (KsWindow     *self,
     return;
 
   if (error->domain == KS_ERROR)
-    show_banner (self, error->code, error->message);
+    _ks_window_show_banner (self, error->code, error->message);
   else
-    show_banner (self, KS_ERROR_NETWORK, error->message);
+    _ks_window_show_banner (self, KS_ERROR_NETWORK, error->message);
 }
 
 static void
@@ -288,7 +251,7 @@ on_session_notice (KsWindow   *self,
                    const char *text,
                    KsSession  *session)
 {
-  show_toast (self, text);
+  _ks_window_show_toast (self, text);
 }
 
 static void
@@ -330,6 +293,7 @@ send_notification (KsWindow *self,
       break;
 
     case KS_JOB_STATE_PENDING:
+    case KS_JOB_STATE_WAITING:
     case KS_JOB_STATE_PREPARING:
     case KS_JOB_STATE_SUBMITTING:
     case KS_JOB_STATE_IN_QUEUE:
@@ -359,377 +323,9 @@ on_session_job_finished (KsWindow  *self,
 
   /* The service answered: an offline banner is out of date. */
   if (ks_job_get_state (job) == KS_JOB_STATE_COMPLETED && self->banner_code == KS_ERROR_NETWORK)
-    hide_banner (self);
+    _ks_window_hide_banner (self);
 
   send_notification (self, job);
-}
-
-/* ---- template callbacks ------------------------------------------------- */
-
-static void
-on_composer_submit (KsWindow   *self,
-                    KsParams   *params,
-                    KsComposer *composer)
-{
-  ks_session_submit (self->session, params);
-  if (viewer_is_shown (self))
-    show_gallery (self);
-}
-
-static void
-on_composer_error (KsWindow   *self,
-                   const char *message,
-                   KsComposer *composer)
-{
-  show_toast (self, message);
-}
-
-static void
-on_gallery_item_activated (KsWindow      *self,
-                           KsGalleryItem *item,
-                           KsGallery     *gallery)
-{
-  /* Running or failed jobs show everything on their tile. */
-  if (item == NULL || ks_gallery_item_get_image (item) == NULL)
-    return;
-
-  show_viewer (self, item);
-}
-
-static void
-on_gallery_cancel_requested (KsWindow      *self,
-                             KsGalleryItem *item,
-                             KsGallery     *gallery)
-{
-  ks_session_cancel (self->session, item);
-}
-
-static void
-on_gallery_retry_requested (KsWindow      *self,
-                            KsGalleryItem *item,
-                            int            safety_tolerance,
-                            KsGallery     *gallery)
-{
-  ks_session_run_again (self->session, item, FALSE, safety_tolerance);
-}
-
-static void
-on_viewer_use_as_reference (KsWindow      *self,
-                            KsGalleryItem *item,
-                            KsViewer      *viewer)
-{
-  ks_composer_use_item (self->composer, item);
-  show_gallery (self);
-  focus_prompt (self);
-}
-
-static void
-on_viewer_run_again (KsWindow      *self,
-                     KsGalleryItem *item,
-                     gboolean       new_seed,
-                     KsViewer      *viewer)
-{
-  ks_session_run_again (self->session, item, new_seed, 0);
-  show_gallery (self);
-}
-
-static void
-on_undo_toast_dismissed (KsWindow *self,
-                         AdwToast *toast)
-{
-  if (self->undo_toast != toast)
-    return;
-
-  self->undo_toast = NULL;
-  g_clear_object (&self->undo_item);
-}
-
-static void
-on_viewer_delete_requested (KsWindow      *self,
-                            KsGalleryItem *item,
-                            KsViewer      *viewer)
-{
-  AdwToast *toast;
-
-  g_set_object (&self->undo_item, item);
-  self->undo_position = ks_session_remove (self->session, item);
-
-  ks_viewer_set_item (self->viewer, NULL);
-  show_gallery (self);
-
-  toast = adw_toast_new (_("Image deleted"));
-  adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_action_name (toast, "win.undo-delete");
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  g_signal_connect_object (toast, "dismissed",
-                           G_CALLBACK (on_undo_toast_dismissed), self,
-                           G_CONNECT_SWAPPED);
-  self->undo_toast = toast;
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  update_actions (self);
-}
-
-static void
-on_viewer_close_requested (KsWindow *self,
-                           KsViewer *viewer)
-{
-  show_gallery (self);
-}
-
-static void
-on_viewer_saved (KsWindow *self,
-                 GFile    *file,
-                 KsViewer *viewer)
-{
-  g_autoptr(GFile) parent = g_file_get_parent (file);
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *title = g_strdup_printf (_("Saved to “%s”"), name);
-  AdwToast *toast = adw_toast_new (title);
-
-  if (parent != NULL)
-    {
-      g_autofree char *uri = g_file_get_uri (parent);
-
-      adw_toast_set_button_label (toast, _("_Open Folder"));
-      adw_toast_set_action_name (toast, "win.open-folder");
-      adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
-    }
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
-static void
-on_viewer_error (KsWindow   *self,
-                 const char *message,
-                 KsViewer   *viewer)
-{
-  show_toast (self, message);
-}
-
-static void
-on_key_row_changed (KsWindow *self)
-{
-  gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), FALSE);
-  update_actions (self);
-}
-
-static void
-on_key_row_activated (KsWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.save-key", NULL);
-}
-
-/* ---- actions ------------------------------------------------------------ */
-
-static void
-update_actions (KsWindow *self)
-{
-  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
-  gboolean studio = g_strcmp0 (page, "studio") == 0;
-  const char *key_text = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-key",
-                                 !self->storing_key && key_text != NULL && *key_text != '\0');
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-demo", !self->storing_key);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", studio && viewer_is_shown (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.generate", studio);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-reference", studio);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", studio);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete", self->undo_item != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-connection", !self->testing_connection);
-}
-
-static void
-store_key_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  KsSession *session = KS_SESSION (source);
-  g_autoptr(GError) error = NULL;
-  KsWindow *self;
-
-  if (!ks_session_store_key_finish (session, result, &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KS_WINDOW (user_data);
-  self->storing_key = FALSE;
-
-  if (error != NULL)
-    {
-      gtk_label_set_label (self->welcome_error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), TRUE);
-    }
-  else
-    gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-
-  update_actions (self);
-}
-
-static void
-save_key_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-  const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
-
-  if (self->storing_key || key == NULL || *key == '\0')
-    return;
-
-  self->storing_key = TRUE;
-  update_actions (self);
-  ks_session_store_key_async (self->session, key, self->cancellable, store_key_cb, self);
-}
-
-static void
-start_demo_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-
-  if (!ks_session_start_demo (self->session, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The demo service could not start: %s"),
-                                               error->message);
-
-      gtk_label_set_label (self->welcome_error_label, text);
-      gtk_widget_set_visible (GTK_WIDGET (self->welcome_error_label), TRUE);
-    }
-}
-
-static void
-back_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  show_gallery (KS_WINDOW (widget));
-}
-
-static void
-generate_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-
-  if (!ks_composer_submit (self->composer))
-    {
-      const char *reason = ks_composer_get_reason (self->composer);
-
-      show_toast (self, reason != NULL ? reason : _("The request is not complete yet."));
-    }
-}
-
-static void
-open_reference_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-
-  gtk_widget_activate_action (GTK_WIDGET (self->composer), "composer.open-reference", NULL);
-}
-
-static void
-paste_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-
-  gtk_widget_activate_action (GTK_WIDGET (self->composer), "composer.paste", NULL);
-}
-
-static void
-undo_delete_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-  g_autoptr(KsGalleryItem) item = g_steal_pointer (&self->undo_item);
-
-  self->undo_toast = NULL;
-  if (item != NULL)
-    ks_session_restore (self->session, item, self->undo_position);
-  update_actions (self);
-}
-
-static void
-open_folder_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_app_info_launch_default_for_uri_finish (result, &error))
-    g_debug ("Could not open the folder: %s", error->message);
-}
-
-static void
-open_folder_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-  g_autoptr(GdkAppLaunchContext) context = NULL;
-
-  context = gdk_display_get_app_launch_context (gtk_widget_get_display (widget));
-  g_app_info_launch_default_for_uri_async (g_variant_get_string (parameter, NULL),
-                                           G_APP_LAUNCH_CONTEXT (context),
-                                           self->cancellable,
-                                           open_folder_cb, NULL);
-}
-
-static void
-dismiss_banner_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  hide_banner (KS_WINDOW (widget));
-}
-
-static void
-test_connection_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  KsWindow *self;
-
-  text = ks_session_test_connection_finish (KS_SESSION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KS_WINDOW (user_data);
-  self->testing_connection = FALSE;
-  update_actions (self);
-
-  if (text != NULL)
-    {
-      hide_banner (self);
-      show_toast (self, text);
-    }
-  else
-    show_banner (self, error->domain == KS_ERROR ? error->code : KS_ERROR_NETWORK, error->message);
-}
-
-static void
-retry_connection_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  KsWindow *self = KS_WINDOW (widget);
-
-  if (self->testing_connection)
-    return;
-
-  self->testing_connection = TRUE;
-  update_actions (self);
-  gtk_label_set_label (self->banner_label, _("Checking the connection…"));
-  ks_session_test_connection_async (self->session, self->cancellable, test_connection_cb, self);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -799,12 +395,7 @@ ks_window_constructed (GObject *object)
 
   self->composer = KS_COMPOSER (ks_composer_new (self->settings));
   adw_clamp_set_child (self->composer_clamp, GTK_WIDGET (self->composer));
-  g_signal_connect_object (self->composer, "submit",
-                           G_CALLBACK (on_composer_submit), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->composer, "error",
-                           G_CALLBACK (on_composer_error), self,
-                           G_CONNECT_SWAPPED);
+  _ks_window_connect_composer (self);
 
   ks_gallery_set_model (self->gallery, ks_session_get_items (self->session));
 
@@ -929,34 +520,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
-  gtk_widget_class_bind_template_callback (widget_class, on_gallery_item_activated);
-  gtk_widget_class_bind_template_callback (widget_class, on_gallery_cancel_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_gallery_retry_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_use_as_reference);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_run_again);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_delete_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_close_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_saved);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_error);
-  gtk_widget_class_bind_template_callback (widget_class, on_key_row_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_key_row_activated);
-
-  gtk_widget_class_install_action (widget_class, "win.save-key", NULL, save_key_action);
-  gtk_widget_class_install_action (widget_class, "win.start-demo", NULL, start_demo_action);
-  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
-  gtk_widget_class_install_action (widget_class, "win.generate", NULL, generate_action);
-  gtk_widget_class_install_action (widget_class, "win.open-reference", NULL, open_reference_action);
-  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
-  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
-  gtk_widget_class_install_action (widget_class, "win.open-folder", "s", open_folder_action);
-  gtk_widget_class_install_action (widget_class, "win.dismiss-banner", NULL, dismiss_banner_action);
-  gtk_widget_class_install_action (widget_class, "win.retry-connection", NULL, retry_connection_action);
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.generate", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.generate", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-reference", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_v, GDK_CONTROL_MASK, "win.paste", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
+  _ks_window_class_add_actions (widget_class);
 }
 
 static void

@@ -21,6 +21,7 @@ typedef struct
   KsClient    *client;
   GtkWidget   *window;
   KsGallery   *gallery;
+  KsLibrary   *library;
   GListStore  *store;
   GCancellable *cancellable;
   guint        n_running;
@@ -56,6 +57,15 @@ fixture_set_up (Fixture       *fixture,
                 "poll-interval", 50,
                 NULL);
 
+  /* A library of its own, in the test's isolated data dir. */
+  {
+    g_autoptr(GFile) directory = g_file_new_build_filename (g_get_user_data_dir (), "gallery-library", NULL);
+
+    fixture->library = ks_library_new (directory);
+    g_assert_true (ks_library_load (fixture->library, NULL, &error));
+    g_assert_no_error (error);
+  }
+
   fixture->cancellable = g_cancellable_new ();
   fixture->store = g_list_store_new (KS_TYPE_GALLERY_ITEM);
   fixture->gallery = KS_GALLERY (ks_gallery_new ());
@@ -85,6 +95,8 @@ fixture_tear_down (Fixture       *fixture,
 
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_clear_object (&fixture->store);
+  ks_library_flush (fixture->library);
+  g_clear_object (&fixture->library);
   g_clear_object (&fixture->cancelled_item);
   g_clear_object (&fixture->activated_item);
   g_clear_object (&fixture->retried_item);
@@ -106,13 +118,17 @@ job_run_done (GObject      *object,
   fixture->n_running--;
 }
 
+/* A job writing into the fixture's library through a record of its own;
+ * @simulated marks the record as the demo service's. */
 static KsJob *
-start_job (Fixture    *fixture,
-           const char *prompt,
-           int         num_images,
-           int         safety_tolerance)
+start_job_full (Fixture    *fixture,
+                const char *prompt,
+                int         num_images,
+                int         safety_tolerance,
+                gboolean    simulated)
 {
   g_autoptr(KsParams) params = NULL;
+  g_autoptr(KsRecord) record = NULL;
   KsJob *job;
 
   params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
@@ -120,11 +136,32 @@ start_job (Fixture    *fixture,
   ks_params_set_num_images (params, num_images);
   ks_params_set_safety_tolerance (params, safety_tolerance);
 
+  record = ks_record_new (params, ks_client_get_base_url (fixture->client), simulated);
+  ks_library_add (fixture->library, record);
   job = ks_job_new (fixture->client, params);
+  ks_job_set_library (job, fixture->library, record);
   fixture->n_running++;
   ks_job_run_async (job, fixture->cancellable, job_run_done, fixture);
 
   return job;
+}
+
+static KsJob *
+start_job (Fixture    *fixture,
+           const char *prompt,
+           int         num_images,
+           int         safety_tolerance)
+{
+  return start_job_full (fixture, prompt, num_images, safety_tolerance, FALSE);
+}
+
+static KsJob *
+start_simulated_job (Fixture    *fixture,
+                     const char *prompt,
+                     int         num_images,
+                     int         safety_tolerance)
+{
+  return start_job_full (fixture, prompt, num_images, safety_tolerance, TRUE);
 }
 
 static gboolean
@@ -147,37 +184,43 @@ job_has_logs (gpointer data)
   return logs != NULL && logs->len > 0;
 }
 
-static KsGalleryItem *
-add_simulated_job_item (Fixture *fixture,
-                        KsJob   *job)
-{
-  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (job, NULL, TRUE);
-
-  g_list_store_insert (fixture->store, 0, item);
-  return item;
-}
-
+/* The record's own tile for a job. */
 static KsGalleryItem *
 add_job_item (Fixture *fixture,
               KsJob   *job)
 {
-  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (job, NULL, FALSE);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (fixture->library, ks_job_get_record (job), -1);
 
+  g_assert_true (ks_gallery_item_get_job (item) == job ||
+                 ks_job_state_is_finished (ks_job_get_state (job)));
   g_list_store_insert (fixture->store, 0, item);
   return item;
 }
 
+static KsGalleryItem *
+add_simulated_job_item (Fixture *fixture,
+                        KsJob   *job)
+{
+  KsGalleryItem *item = add_job_item (fixture, job);
+
+  g_assert_true (ks_gallery_item_get_simulated (item));
+  return item;
+}
+
+/* A tile for image @index of a finished job, as written in the library. */
 static KsGalleryItem *
 add_image_item (Fixture  *fixture,
                 KsJob    *job,
                 guint     index,
                 gboolean  simulated)
 {
-  g_autoptr(KsJobImage) image = g_list_model_get_item (ks_job_get_images (job), index);
   g_autoptr(KsGalleryItem) item = NULL;
+  const KsRecordImage *image = ks_record_get_image (ks_job_get_record (job), index);
 
   g_assert_nonnull (image);
-  item = ks_gallery_item_new (job, image, simulated);
+  g_assert_nonnull (image->file);
+  item = ks_gallery_item_new (fixture->library, ks_job_get_record (job), (int) index);
+  g_assert_true (ks_gallery_item_get_simulated (item) == simulated);
   g_list_store_insert (fixture->store, 0, item);
   return item;
 }
@@ -501,9 +544,7 @@ test_gallery_filtered (Fixture       *fixture,
                        gconstpointer  data)
 {
   g_autoptr(KsJob) job = NULL;
-  g_autoptr(KsParams) strict = NULL;
   g_autoptr(KsJob) permissive = NULL;
-  g_autoptr(KsJobImage) flagged = NULL;
   g_autoptr(KsGalleryItem) capped_item = NULL;
   g_autoptr(GdkContentProvider) content = NULL;
   KsGalleryItem *filtered_item, *clean_item;
@@ -517,8 +558,7 @@ test_gallery_filtered (Fixture       *fixture,
   job = start_job (fixture, "A portrait in oils [nsfw]", 2, 2);
   wait_job_finished (job);
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
-  flagged = g_list_model_get_item (ks_job_get_images (job), 0);
-  g_assert_true (ks_job_image_get_has_nsfw_concepts (flagged));
+  g_assert_true (ks_record_get_image (ks_job_get_record (job), 0)->has_nsfw_concepts);
 
   clean_item = add_image_item (fixture, job, 1, FALSE);
   filtered_item = add_image_item (fixture, job, 0, FALSE);
@@ -554,11 +594,10 @@ test_gallery_filtered (Fixture       *fixture,
                  GDK_PAINTABLE (ks_gallery_item_get_thumbnail (clean_item)));
 
   /* At tolerance 6 there is nothing more permissive to ask for. */
-  strict = ks_params_copy (ks_job_get_params (job));
-  ks_params_set_safety_tolerance (strict, 6);
-  permissive = ks_job_new (fixture->client, strict);
-  capped_item = ks_gallery_item_new (permissive, flagged, FALSE);
-  g_list_store_insert (fixture->store, 0, capped_item);
+  permissive = start_job (fixture, "A portrait in oils [nsfw]", 1, 6);
+  wait_job_finished (permissive);
+  g_assert_true (ks_record_get_image (ks_job_get_record (permissive), 0)->has_nsfw_concepts);
+  capped_item = g_object_ref (add_image_item (fixture, permissive, 0, FALSE));
   tile = wait_tile_says (fixture, capped_item, "Filtered by the safety check");
   button = tile_child (tile, "tolerance_button");
   g_assert_nonnull (ks_test_gui_find_text (button, "Already at the most permissive"));
@@ -606,8 +645,8 @@ test_gallery_thumbnails_off_main_thread (Fixture       *fixture,
   gint64 started;
 
   g_object_set (fixture->server, "queue-delay", 50, "run-time", 200, NULL);
-  first = start_job (fixture, "A field of poppies", 4, 2);
-  second = start_job (fixture, "A field of tulips", 4, 2);
+  first = start_simulated_job (fixture, "A field of poppies", 4, 2);
+  second = start_simulated_job (fixture, "A field of tulips", 4, 2);
   wait_job_finished (first);
   wait_job_finished (second);
   g_assert_cmpint (ks_job_get_state (first), ==, KS_JOB_STATE_COMPLETED);
@@ -623,9 +662,9 @@ test_gallery_thumbnails_off_main_thread (Fixture       *fixture,
     {
       KsJob *job = i < 4 ? first : second;
       KsGalleryItem *item = add_image_item (fixture, job, i % 4, TRUE);
-      KsJobImage *image = ks_gallery_item_get_image (item);
+      const KsRecordImage *image = ks_gallery_item_get_image (item);
 
-      g_assert_cmpint (ks_job_image_get_width (image) * ks_job_image_get_height (image), >=, 1000000);
+      g_assert_cmpint (image->width * image->height, >=, 1000000);
       g_ptr_array_add (items, item);
     }
 
@@ -650,8 +689,8 @@ test_gallery_thumbnails_off_main_thread (Fixture       *fixture,
     KsGalleryItem *item = g_ptr_array_index (items, 0);
     g_autofree char *subtitle = ks_gallery_item_dup_subtitle (item);
     g_autofree char *expected = g_strdup_printf ("Pro · %d × %d · seed %s",
-                                                 ks_job_image_get_width (ks_gallery_item_get_image (item)),
-                                                 ks_job_image_get_height (ks_gallery_item_get_image (item)),
+                                                 ks_gallery_item_get_image (item)->width,
+                                                 ks_gallery_item_get_image (item)->height,
                                                  ks_job_get_seed (first));
 
     g_assert_cmpstr (subtitle, ==, expected);
@@ -671,7 +710,8 @@ stack_settled (gpointer data)
 static void
 wait_stack_settled (Fixture *fixture)
 {
-  GtkWidget *stack = ks_test_gui_find_by_type (GTK_WIDGET (fixture->gallery), GTK_TYPE_STACK);
+  /* By name: the drop-downs above the grid have stacks of their own. */
+  GtkWidget *stack = ks_test_gui_find_by_name (GTK_WIDGET (fixture->gallery), "stack");
 
   ks_test_gui_wait_frames (fixture->window, 2);
   g_assert_true (ks_test_gui_wait_until (stack_settled, stack, DEADLINE_MS));
@@ -737,11 +777,7 @@ test_gallery_many_items (Fixture       *fixture,
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
 
   for (guint i = 0; i < 300; i++)
-    {
-      g_autoptr(KsJobImage) image = g_list_model_get_item (ks_job_get_images (job), i % 4);
-
-      g_ptr_array_add (items, ks_gallery_item_new (job, image, FALSE));
-    }
+    g_ptr_array_add (items, ks_gallery_item_new (fixture->library, ks_job_get_record (job), i % 4));
   g_list_store_splice (fixture->store, 0, 0, items->pdata, items->len);
   wait.last = g_ptr_array_index (items, items->len - 1);
   wait_stack_settled (fixture);
@@ -774,8 +810,7 @@ test_gallery_many_items (Fixture       *fixture,
   vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (gtk_widget_get_parent (grid)));
   value = gtk_adjustment_get_value (vadjustment);
   g_assert_cmpfloat (value, >, 1000);
-  newest = ks_gallery_item_new (job, g_list_model_get_item (ks_job_get_images (job), 0), FALSE);
-  g_object_unref (ks_gallery_item_get_image (newest));
+  newest = ks_gallery_item_new (fixture->library, ks_job_get_record (job), 0);
   g_list_store_insert (fixture->store, 0, newest);
   ks_test_gui_wait_frames (fixture->window, 3);
   g_assert_cmpfloat (fabs (gtk_adjustment_get_value (vadjustment) - value), <, 300);
@@ -786,8 +821,7 @@ test_gallery_many_items (Fixture       *fixture,
   gtk_adjustment_set_value (vadjustment, 60);
   ks_test_gui_wait_frames (fixture->window, 3);
   g_clear_object (&newest);
-  newest = ks_gallery_item_new (job, g_list_model_get_item (ks_job_get_images (job), 1), FALSE);
-  g_object_unref (ks_gallery_item_get_image (newest));
+  newest = ks_gallery_item_new (fixture->library, ks_job_get_record (job), 1);
   g_list_store_insert (fixture->store, 0, newest);
   wait.last = newest;
   g_assert_true (ks_test_gui_wait_until (at_top_with, &wait, DEADLINE_MS));
@@ -831,6 +865,12 @@ test_gallery_empty_state (Fixture       *fixture,
 }
 
 static gboolean
+texture_loaded (gpointer data)
+{
+  return ks_gallery_item_get_texture (data) != NULL;
+}
+
+static gboolean
 file_written (gpointer data)
 {
   return ks_gallery_item_get_file (data) != NULL;
@@ -852,7 +892,7 @@ test_gallery_drag_content (Fixture       *fixture,
   GListModel *controllers;
   KsGalleryItem *item;
   KsGalleryTile *tile;
-  KsJobImage *image;
+  g_autoptr(KsJobImage) image = NULL;
   GBytes *bytes;
   GdkTexture *texture;
   GFile *file;
@@ -863,8 +903,11 @@ test_gallery_drag_content (Fixture       *fixture,
   wait_job_finished (job);
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
   item = add_image_item (fixture, job, 0, FALSE);
-  image = ks_gallery_item_get_image (item);
+  image = g_list_model_get_item (ks_job_get_images (job), 0);
   g_assert_true (ks_test_gui_wait_until (file_written, item, DEADLINE_MS));
+  /* The texture joins the file once decoded. */
+  ks_gallery_item_ensure_texture (item);
+  g_assert_true (ks_test_gui_wait_until (texture_loaded, item, DEADLINE_MS));
   tile = find_tile (GTK_WIDGET (fixture->gallery), item);
   g_assert_nonnull (tile);
 
@@ -1027,9 +1070,9 @@ test_gallery_screenshot (Fixture       *fixture,
 
   /* Finished, flagged and failed jobs. */
   g_object_set (fixture->server, "queue-delay", 50, "run-time", 300, "workers", 2, NULL);
-  done = start_job (fixture, "Put a donut next to the flour, warm morning light", 2, 2);
-  flagged = start_job (fixture, "A figure study in charcoal [nsfw]", 1, 2);
-  failed = start_job (fixture, "Turn the kitchen into a greenhouse [fail]", 1, 2);
+  done = start_simulated_job (fixture, "Put a donut next to the flour, warm morning light", 2, 2);
+  flagged = start_simulated_job (fixture, "A figure study in charcoal [nsfw]", 1, 2);
+  failed = start_simulated_job (fixture, "Turn the kitchen into a greenhouse [fail]", 1, 2);
   wait_job_finished (done);
   wait_job_finished (flagged);
   wait_job_finished (failed);
@@ -1051,7 +1094,7 @@ test_gallery_screenshot (Fixture       *fixture,
 
   /* One running, one waiting for the single worker. */
   g_object_set (fixture->server, "queue-delay", 200, "run-time", 20000, "workers", 1, NULL);
-  running = start_job (fixture, "Make it a watercolour with soft edges", 1, 2);
+  running = start_simulated_job (fixture, "Make it a watercolour with soft edges", 1, 2);
   wait.items[0] = add_simulated_job_item (fixture, running);
   queued = start_job (fixture, "Add a second cup of coffee on the left", 1, 2);
   wait.items[1] = add_job_item (fixture, queued);

@@ -1,5 +1,8 @@
-/* The result viewer under a display: real jobs run against the local
- * fal-compatible server, then shown, saved, copied and dragged. */
+/* The result viewer under a display: results kept in a library on disk
+ * (records and image files, as a finished job leaves them) shown with
+ * every detail, saved, copied and dragged; the chain of edits each result
+ * belongs to; and one job run for real against the local fal-compatible
+ * server, then shown from its record. */
 
 #include "config.h"
 
@@ -9,11 +12,12 @@
 
 #include "ks-core.h"
 #include "ks-gallery-item.h"
+#include "ks-lineage.h"
 #include "ks-test-gui.h"
 #include "ks-viewer.h"
+#include "library-fixtures.h"
 
 #define BIG_SEED G_GUINT64_CONSTANT (15860307465884635512)
-#define BIG_SEED_TEXT "15860307465884635512"
 #define JOB_TIMEOUT_MS 60000
 #define WAIT_MS 20000
 
@@ -22,47 +26,55 @@ static KsClient *client;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static gboolean
-job_finished (gpointer data)
+static KsParams *
+new_params (const char *prompt,
+            const char *format,
+            int         num_images)
 {
-  return ks_job_state_is_finished (ks_job_get_state (KS_JOB (data)));
-}
-
-/* Runs a text-to-image job to completion and returns it. */
-static KsJob *
-run_job (const char *prompt,
-         const char *format,
-         int         num_images,
-         gboolean    fixed_seed)
-{
-  g_autoptr(KsParams) params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
-  g_autoptr(KsJob) job = NULL;
+  KsParams *params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
 
   ks_params_set_prompt (params, prompt);
   ks_params_set_output_format (params, format);
   ks_params_set_num_images (params, num_images);
   ks_params_set_aspect_ratio (params, "4:3");
-  if (fixed_seed)
-    ks_params_set_seed (params, BIG_SEED);
+  ks_params_set_guidance_scale (params, 4.5);
+  ks_params_set_safety_tolerance (params, 3);
+  ks_params_set_seed (params, 42);
 
-  job = ks_job_new (client, params);
-  ks_job_run_async (job, NULL, NULL, NULL);
-  g_assert_true (ks_test_gui_wait_until (job_finished, job, JOB_TIMEOUT_MS));
-  if (ks_job_get_error (job) != NULL)
-    g_error ("The job failed: %s", ks_job_get_error (job)->message);
-  g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
-  g_assert_cmpuint (g_list_model_get_n_items (ks_job_get_images (job)), ==, num_images);
-
-  return g_steal_pointer (&job);
+  return params;
 }
 
-static KsGalleryItem *
-item_for (KsJob *job,
-          guint  index)
+/* A finished record with its image files in @library. */
+static KsRecord *
+add_record (KsLibrary  *library,
+            const char *prompt,
+            const char *format,
+            guint       n_images,
+            guint       n_flagged)
 {
-  g_autoptr(KsJobImage) image = g_list_model_get_item (ks_job_get_images (job), index);
+  g_autoptr(KsParams) params = new_params (prompt, format, n_images);
 
-  return ks_gallery_item_new (job, image, TRUE);
+  return ks_test_library_add_record (library, params, n_images, n_flagged, format, 0x4080c0ff);
+}
+
+/* The viewer asks for both; both loads have ended. */
+static gboolean
+texture_ready (gpointer data)
+{
+  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL &&
+         ks_gallery_item_get_thumbnail (KS_GALLERY_ITEM (data)) != NULL;
+}
+
+static GBytes *
+library_bytes (KsGalleryItem *item)
+{
+  g_autoptr(GFile) file = ks_library_resolve (ks_gallery_item_get_library (item),
+                                              ks_gallery_item_get_image (item)->file);
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = g_file_load_bytes (file, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return bytes;
 }
 
 static GtkWidget *
@@ -204,78 +216,6 @@ screenshot (GtkWidget  *viewer,
   return ks_test_gui_screenshot (GTK_WIDGET (window), name);
 }
 
-static gboolean
-texture_ready (gpointer data)
-{
-  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL;
-}
-
-/* ---- tests ---------------------------------------------------------------- */
-
-static const char * const item_actions[] = {
-  "viewer.save-as",
-  "viewer.copy",
-  "viewer.use-as-reference",
-  "viewer.run-again-same-seed",
-  "viewer.delete",
-  "viewer.close",
-};
-
-static void
-test_no_item (void)
-{
-  GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
-
-  g_assert_null (ks_viewer_get_item (KS_VIEWER (viewer)));
-  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
-    g_assert_false (action_enabled (viewer, item_actions[i]));
-  g_assert_nonnull (ks_test_gui_find_text (viewer, "No Result Selected"));
-
-  gtk_window_destroy (window);
-}
-
-static void
-test_shows_result (void)
-{
-  g_autoptr(KsJob) job = run_job ("A lighthouse on a cliff at dusk", "png", 1, TRUE);
-  g_autoptr(KsGalleryItem) item = item_for (job, 0);
-  KsJobImage *image = ks_gallery_item_get_image (item);
-  g_autofree char *size = NULL;
-  GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
-  guint colours;
-
-  ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_viewer_get_item (KS_VIEWER (viewer)) == item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
-
-  g_assert_cmpstr (label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff at dusk");
-  /* The seed is exact past 2^63: no rounding through a double. */
-  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, BIG_SEED_TEXT);
-  size = g_strdup_printf ("%d × %d px",
-                          gdk_pixbuf_get_width (ks_job_image_get_pixbuf (image)),
-                          gdk_pixbuf_get_height (ks_job_image_get_pixbuf (image)));
-  g_assert_cmpstr (label_text (viewer, "size_value"), ==, size);
-  g_assert_cmpstr (label_text (viewer, "format_value"), ==, "PNG");
-  g_assert_cmpstr (label_text (viewer, "aspect_value"), ==, "4:3");
-  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_job_get_request_id (job));
-  g_assert_nonnull (ks_test_gui_find_text (viewer, "Simulated"));
-
-  /* The picture shows the full image, and every item action is on. */
-  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE))) ==
-                 GDK_PAINTABLE (ks_gallery_item_get_texture (item)));
-  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
-    g_assert_true (action_enabled (viewer, item_actions[i]));
-
-  colours = screenshot (viewer, window, "viewer-result.png");
-  g_assert_cmpuint (colours, >, 200);
-
-  ks_viewer_set_item (KS_VIEWER (viewer), NULL);
-  g_assert_false (action_enabled (viewer, "viewer.copy"));
-  gtk_window_destroy (window);
-}
-
 static void
 check_saved (GFile      *file,
              const char *format,
@@ -297,14 +237,99 @@ check_saved (GFile      *file,
   g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, height);
 }
 
+/* ---- tests ---------------------------------------------------------------- */
+
+static const char * const item_actions[] = {
+  "viewer.save-as",
+  "viewer.copy",
+  "viewer.use-as-reference",
+  "viewer.reuse-settings",
+  "viewer.run-again-same-seed",
+  "viewer.delete",
+  "viewer.close",
+};
+
+static void
+test_no_item (void)
+{
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+
+  g_assert_null (ks_viewer_get_item (KS_VIEWER (viewer)));
+  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
+    g_assert_false (action_enabled (viewer, item_actions[i]));
+  g_assert_nonnull (ks_test_gui_find_text (viewer, "No Result Selected"));
+  g_assert_false (gtk_widget_get_visible (ks_test_gui_find_by_type (viewer, KS_TYPE_LINEAGE)));
+
+  gtk_window_destroy (window);
+}
+
+static void
+test_shows_result (void)
+{
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "A lighthouse on a cliff at dusk", "png", 1, 0);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
+  g_autofree char *cost = ks_format_price (ks_record_get_cost (record));
+  GtkWindow *window;
+  GtkWidget *viewer = show_viewer (&window);
+  guint colours;
+
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_viewer_get_item (KS_VIEWER (viewer)) == item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+
+  /* Every detail comes from the record. */
+  g_assert_cmpstr (label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff at dusk");
+  g_assert_cmpstr (label_text (viewer, "returned_prompt_label"), ==, "An enhanced prompt, as the service wrote it");
+  /* The result's seed, exact past 2^63, rather than the one asked for. */
+  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, KS_TEST_RESULT_SEED_TEXT);
+  g_assert_cmpstr (label_text (viewer, "size_value"), ==, "320 × 240 px");
+  g_assert_cmpstr (label_text (viewer, "format_value"), ==, "PNG");
+  g_assert_cmpstr (label_text (viewer, "aspect_value"), ==, "4:3");
+  g_assert_cmpstr (label_text (viewer, "guidance_value"), ==, "4.5");
+  g_assert_cmpstr (label_text (viewer, "safety_value"), ==, "3 of 6 · Balanced");
+  g_assert_cmpstr (label_text (viewer, "model_value"), ==, "FLUX.1 Kontext [pro]");
+  g_assert_cmpstr (label_text (viewer, "mode_value"), ==, "Text to Image");
+  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
+  g_assert_cmpstr (label_text (viewer, "inference_value"), ==, "1.2 s");
+  g_assert_cmpstr (label_text (viewer, "queue_value"), ==, "0.5 s");
+  g_assert_cmpstr (label_text (viewer, "nsfw_value"), ==, "Passed");
+  g_assert_cmpstr (label_text (viewer, "state_value"), ==,
+                   ks_record_state_describe (KS_RECORD_STATE_COMPLETED));
+  if (ks_record_get_cost (record) > 0)
+    g_assert_cmpstr (label_text (viewer, "cost_value"), ==, cost);
+  g_assert_cmpstr (label_text (viewer, "created_value"), !=, "");
+  g_assert_nonnull (ks_test_gui_find_text (viewer, "Simulated"));
+
+  /* The record changes (a resumed job, say): the panel follows. */
+  ks_record_set_inference_time (record, 2.5);
+  g_assert_cmpstr (label_text (viewer, "inference_value"), ==, "2.5 s");
+
+  /* The picture shows the full image, and every item action is on. */
+  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE))) ==
+                 GDK_PAINTABLE (ks_gallery_item_get_texture (item)));
+  for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
+    g_assert_true (action_enabled (viewer, item_actions[i]));
+  /* An original with no edits: no lineage strip. */
+  g_assert_false (gtk_widget_get_visible (ks_test_gui_find_by_type (viewer, KS_TYPE_LINEAGE)));
+
+  colours = screenshot (viewer, window, "viewer-result.png");
+  g_assert_cmpuint (colours, >, 20);
+
+  ks_viewer_set_item (KS_VIEWER (viewer), NULL);
+  g_assert_false (action_enabled (viewer, "viewer.copy"));
+  gtk_window_destroy (window);
+}
+
 static void
 check_save_both_ways (const char *own_format,
                       const char *other_format)
 {
-  g_autoptr(KsJob) job = run_job ("Put a donut next to the flour", own_format, 1, FALSE);
-  g_autoptr(KsGalleryItem) item = item_for (job, 0);
-  KsJobImage *image = ks_gallery_item_get_image (item);
-  GdkPixbuf *pixbuf = ks_job_image_get_pixbuf (image);
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "Put a donut next to the flour", own_format, 1, 0);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
+  g_autoptr(GBytes) original = library_bytes (item);
   g_autofree char *dir = g_dir_make_tmp ("ks-viewer-XXXXXX", NULL);
   g_autofree char *same_path = g_build_filename (dir, "same", NULL);
   g_autofree char *other_path = g_build_filename (dir, "other", NULL);
@@ -318,24 +343,25 @@ check_save_both_ways (const char *own_format,
 
   g_assert_nonnull (dir);
   ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
 
-  /* The image's own format: the bytes as the service sent them. */
+  /* The image's own format: the library's file, byte for byte. */
   g_assert_true (save (viewer, same, own_format, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (same_path, &contents, &length, NULL));
-  g_assert_true (g_bytes_get_size (ks_job_image_get_bytes (image)) == length);
-  g_assert_true (memcmp (contents, g_bytes_get_data (ks_job_image_get_bytes (image), NULL), length) == 0);
-  check_saved (same, own_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+  g_assert_cmpuint (g_bytes_get_size (original), ==, length);
+  g_assert_true (memcmp (contents, g_bytes_get_data (original, NULL), length) == 0);
+  check_saved (same, own_format, 320, 240);
 
   /* The other format: re-encoded, same size. */
   g_assert_true (save (viewer, other, other_format, &error));
   g_assert_no_error (error);
-  check_saved (other, other_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+  check_saved (other, other_format, 320, 240);
 
   /* An existing file is replaced whole. */
   g_assert_true (save (viewer, other, own_format, &error));
   g_assert_no_error (error);
-  check_saved (other, own_format, gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+  check_saved (other, own_format, 320, 240);
 
   /* A folder that does not exist: an error that names the file. */
   {
@@ -345,6 +371,17 @@ check_save_both_ways (const char *own_format,
     g_assert_false (save (viewer, bad, "png", &error));
     g_assert_error (error, KS_ERROR, KS_ERROR_IO);
     g_assert_nonnull (strstr (error->message, "x.png"));
+    g_clear_error (&error);
+  }
+
+  /* The library's file gone (deleted by hand): said in words. */
+  {
+    g_autoptr(GFile) source = ks_library_resolve (library, ks_gallery_item_get_image (item)->file);
+
+    g_assert_true (g_file_delete (source, NULL, NULL));
+    g_assert_false (save (viewer, same, own_format, &error));
+    g_assert_error (error, KS_ERROR, KS_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, "library"));
   }
 
   g_unlink (same_path);
@@ -368,9 +405,9 @@ test_save_jpeg (void)
 static void
 test_copy (void)
 {
-  g_autoptr(KsJob) job = run_job ("A red bicycle", "jpeg", 1, FALSE);
-  g_autoptr(KsGalleryItem) item = item_for (job, 0);
-  GdkPixbuf *pixbuf = ks_job_image_get_pixbuf (ks_gallery_item_get_image (item));
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "A red bicycle", "jpeg", 1, 0);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { 0 };
@@ -379,6 +416,7 @@ test_copy (void)
   GtkWidget *viewer = show_viewer (&window);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
   clipboard = gtk_widget_get_clipboard (viewer);
   gdk_clipboard_set_text (clipboard, "something else");
 
@@ -392,8 +430,8 @@ test_copy (void)
   g_object_unref (wait.result);
   g_assert_no_error (error);
   g_assert_nonnull (texture);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, gdk_pixbuf_get_width (pixbuf));
-  g_assert_cmpint (gdk_texture_get_height (texture), ==, gdk_pixbuf_get_height (pixbuf));
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 320);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 240);
 
   gtk_window_destroy (window);
 }
@@ -401,8 +439,9 @@ test_copy (void)
 static void
 test_drag_source (void)
 {
-  g_autoptr(KsJob) job = run_job ("A paper boat", "png", 1, FALSE);
-  g_autoptr(KsGalleryItem) item = item_for (job, 0);
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "A paper boat", "png", 1, 0);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autoptr(GdkContentProvider) provider = NULL;
   g_autoptr(GdkContentFormats) formats = NULL;
   g_autoptr(GError) error = NULL;
@@ -419,16 +458,21 @@ test_drag_source (void)
   g_assert_null (provider);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
   g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &provider);
   g_assert_nonnull (provider);
   formats = gdk_content_provider_ref_formats (provider);
-  g_assert_true (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE));
+  g_assert_true (gdk_content_formats_contain_gtype (formats, G_TYPE_FILE));
 
-  g_value_init (&value, GDK_TYPE_TEXTURE);
+  /* The library's own file. */
+  g_value_init (&value, G_TYPE_FILE);
   g_assert_true (gdk_content_provider_get_value (provider, &value, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (g_value_get_object (&value)), ==,
-                   gdk_pixbuf_get_width (ks_job_image_get_pixbuf (ks_gallery_item_get_image (item))));
+  {
+    g_autoptr(GFile) expected = ks_library_resolve (library, ks_gallery_item_get_image (item)->file);
+
+    g_assert_true (g_file_equal (g_value_get_object (&value), expected));
+  }
 
   gtk_window_destroy (window);
 }
@@ -436,6 +480,7 @@ test_drag_source (void)
 typedef struct
 {
   KsGalleryItem *use_as_reference;
+  KsGalleryItem *reuse_settings;
   KsGalleryItem *run_again;
   int            run_again_new_seed;
   KsGalleryItem *delete_requested;
@@ -448,6 +493,14 @@ on_use_as_reference (KsViewer      *viewer,
                      Signals       *seen)
 {
   seen->use_as_reference = item;
+}
+
+static void
+on_reuse_settings (KsViewer      *viewer,
+                   KsGalleryItem *item,
+                   Signals       *seen)
+{
+  seen->reuse_settings = item;
 }
 
 static void
@@ -478,13 +531,15 @@ on_close_requested (KsViewer *viewer,
 static void
 test_signals (void)
 {
-  g_autoptr(KsJob) job = run_job ("A teapot in the snow", "jpeg", 1, TRUE);
-  g_autoptr(KsGalleryItem) item = item_for (job, 0);
-  Signals seen = { NULL, NULL, -1, NULL, 0 };
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "A teapot in the snow", "jpeg", 1, 0);
+  g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
+  Signals seen = { NULL, NULL, NULL, -1, NULL, 0 };
   GtkWindow *window;
   GtkWidget *viewer = show_viewer (&window);
 
   g_signal_connect (viewer, "use-as-reference", G_CALLBACK (on_use_as_reference), &seen);
+  g_signal_connect (viewer, "reuse-settings", G_CALLBACK (on_reuse_settings), &seen);
   g_signal_connect (viewer, "run-again", G_CALLBACK (on_run_again), &seen);
   g_signal_connect (viewer, "delete-requested", G_CALLBACK (on_delete_requested), &seen);
   g_signal_connect (viewer, "close-requested", G_CALLBACK (on_close_requested), &seen);
@@ -492,13 +547,19 @@ test_signals (void)
   /* Without an item the actions do nothing. */
   gtk_widget_activate_action (viewer, "viewer.delete", NULL);
   gtk_widget_activate_action (viewer, "viewer.use-as-reference", NULL);
+  gtk_widget_activate_action (viewer, "viewer.reuse-settings", NULL);
   g_assert_null (seen.delete_requested);
   g_assert_null (seen.use_as_reference);
+  g_assert_null (seen.reuse_settings);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
 
   g_assert_true (gtk_widget_activate_action (viewer, "viewer.use-as-reference", NULL));
   g_assert_true (seen.use_as_reference == item);
+
+  g_assert_true (gtk_widget_activate_action (viewer, "viewer.reuse-settings", NULL));
+  g_assert_true (seen.reuse_settings == item);
 
   g_assert_true (gtk_widget_activate_action (viewer, "viewer.run-again-same-seed", NULL));
   g_assert_true (seen.run_again == item);
@@ -521,10 +582,10 @@ test_signals (void)
 static void
 test_filtered (void)
 {
-  /* "[nsfw]" makes the server flag images 0 and 2. */
-  g_autoptr(KsJob) job = run_job ("A statue [nsfw]", "png", 2, FALSE);
-  g_autoptr(KsGalleryItem) flagged = item_for (job, 0);
-  g_autoptr(KsGalleryItem) clean = item_for (job, 1);
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  KsRecord *record = add_record (library, "A statue", "png", 2, 1);
+  g_autoptr(KsGalleryItem) flagged = ks_gallery_item_new (library, record, 0);
+  g_autoptr(KsGalleryItem) clean = ks_gallery_item_new (library, record, 1);
   g_autoptr(GdkContentProvider) provider = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("ks-viewer-XXXXXX", NULL);
@@ -534,20 +595,22 @@ test_filtered (void)
   GtkWidget *viewer = show_viewer (&window);
   GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
 
-  g_assert_true (ks_job_image_get_has_nsfw_concepts (ks_gallery_item_get_image (flagged)));
-  g_assert_false (ks_job_image_get_has_nsfw_concepts (ks_gallery_item_get_image (clean)));
+  g_assert_true (ks_gallery_item_get_image (flagged)->has_nsfw_concepts);
+  g_assert_false (ks_gallery_item_get_image (clean)->has_nsfw_concepts);
 
   ks_viewer_set_item (KS_VIEWER (viewer), flagged);
   ks_test_gui_wait_frames (viewer, 2);
 
   /* A notice in words, never the pixels, and nothing to take away. */
   g_assert_nonnull (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
+  g_assert_cmpstr (label_text (viewer, "nsfw_value"), ==, "Flagged: pixels withheld");
   g_assert_false (gtk_widget_get_mapped (picture));
   g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
   g_assert_false (action_enabled (viewer, "viewer.save-as"));
   g_assert_false (action_enabled (viewer, "viewer.copy"));
   g_assert_false (action_enabled (viewer, "viewer.use-as-reference"));
   g_assert_true (action_enabled (viewer, "viewer.run-again-new-seed"));
+  g_assert_true (action_enabled (viewer, "viewer.reuse-settings"));
   g_assert_true (action_enabled (viewer, "viewer.delete"));
 
   g_signal_emit_by_name (find_drag_source (viewer), "prepare", 10.0, 10.0, &provider);
@@ -560,11 +623,56 @@ test_filtered (void)
 
   /* The job's other image is fine. */
   ks_viewer_set_item (KS_VIEWER (viewer), clean);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, clean, WAIT_MS));
   g_assert_true (action_enabled (viewer, "viewer.save-as"));
   g_assert_true (action_enabled (viewer, "viewer.copy"));
   g_assert_null (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
 
   g_rmdir (dir);
+  gtk_window_destroy (window);
+}
+
+/* ---- a real job ------------------------------------------------------------ */
+
+static gboolean
+record_finished (gpointer data)
+{
+  KsRecordState state = ks_record_get_state (KS_RECORD (data));
+
+  return state == KS_RECORD_STATE_COMPLETED || state == KS_RECORD_STATE_FAILED ||
+         state == KS_RECORD_STATE_CANCELLED || state == KS_RECORD_STATE_EXPIRED;
+}
+
+static void
+test_real_job (void)
+{
+  g_autoptr(KsLibrary) library = ks_test_library_new ();
+  g_autoptr(KsParams) params = new_params ("A lighthouse on a cliff at dusk", "png", 1);
+  g_autoptr(KsGalleryItem) item = NULL;
+  g_autofree char *seed = NULL;
+  KsRecord *record;
+  KsJob *job;
+  GtkWindow *window;
+  GtkWidget *viewer;
+
+  ks_params_set_seed (params, BIG_SEED);
+  job = ks_library_create_job (library, client, params, NULL, 0);
+  record = ks_job_get_record (job);
+  g_assert_nonnull (record);
+  ks_job_run_async (job, NULL, NULL, NULL);
+  g_object_unref (job);
+  g_assert_true (ks_test_gui_wait_until (record_finished, record, JOB_TIMEOUT_MS));
+  g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_COMPLETED);
+
+  viewer = show_viewer (&window);
+  item = ks_gallery_item_new (library, record, 0);
+  ks_viewer_set_item (KS_VIEWER (viewer), item);
+  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
+  seed = g_strdup_printf ("%" G_GUINT64_FORMAT, BIG_SEED);
+  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, seed);
+  g_assert_true (action_enabled (viewer, "viewer.save-as"));
+
   gtk_window_destroy (window);
 }
 
@@ -622,6 +730,7 @@ main (int   argc,
   g_test_add_func ("/viewer/drag-source", test_drag_source);
   g_test_add_func ("/viewer/signals", test_signals);
   g_test_add_func ("/viewer/filtered", test_filtered);
+  g_test_add_func ("/viewer/real-job", test_real_job);
 
   status = g_test_run ();
 

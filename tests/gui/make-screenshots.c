@@ -29,6 +29,9 @@ typedef struct
   KsSession *session;
   KsJob     *job;
   guint      n;
+  guint      n_before;
+  /* The gallery holds a job only while it runs: these stay followable. */
+  GPtrArray *jobs;
 } State;
 
 static gboolean
@@ -111,6 +114,14 @@ can_submit (gpointer data)
   return ks_composer_get_can_submit (ks_window_get_composer (state->window));
 }
 
+static gboolean
+tile_added (gpointer data)
+{
+  State *state = data;
+
+  return g_list_model_get_n_items (ks_session_get_items (state->session)) > state->n_before;
+}
+
 static KsJob *
 submit (State      *state,
         const char *prompt)
@@ -119,9 +130,13 @@ submit (State      *state,
 
   ks_composer_set_prompt (ks_window_get_composer (state->window), prompt);
   g_assert_true (ks_test_gui_wait_until (can_submit, state, DEADLINE_MS));
+  state->n_before = g_list_model_get_n_items (ks_session_get_items (state->session));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (state->window), "win.generate", NULL));
+  /* The budget check answers first (no budget is set: at once). */
+  g_assert_true (ks_test_gui_wait_until (tile_added, state, DEADLINE_MS));
 
   item = g_list_model_get_item (ks_session_get_items (state->session), 0);
+  g_ptr_array_add (state->jobs, g_object_ref (ks_gallery_item_get_job (item)));
   return ks_gallery_item_get_job (item);
 }
 
@@ -143,6 +158,7 @@ make_screenshots (void)
   settings = ks_application_get_settings (app);
   g_settings_set_string (settings, "aspect-ratio", "match");
   state.session = ks_session_new (settings);
+  state.jobs = g_ptr_array_new_with_free_func (g_object_unref);
   g_assert_true (ks_session_start_demo (state.session, &error));
   g_assert_no_error (error);
 
@@ -191,6 +207,7 @@ make_screenshots (void)
 
   gtk_window_destroy (GTK_WINDOW (state.window));
   ks_test_gui_spin (50);
+  g_clear_pointer (&state.jobs, g_ptr_array_unref);
   g_clear_object (&state.session);
 }
 

@@ -33,6 +33,8 @@ typedef struct
   KsApplication *app;
   KsSession     *session;
   KsWindow      *window;
+  /* The jobs a test follows: the gallery holds a job only while it runs. */
+  GPtrArray     *jobs;
 } Fixture;
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -88,6 +90,7 @@ fixture_set_up (Fixture       *fixture,
       g_assert_no_error (error);
     }
   fixture->app = app;
+  fixture->jobs = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->session = ks_session_new (ks_application_get_settings (app));
   if (with_service)
     use_server (fixture);
@@ -115,6 +118,7 @@ fixture_tear_down (Fixture       *fixture,
   ks_test_gui_spin (50);
   g_assert_null (fixture->window);
 
+  g_clear_pointer (&fixture->jobs, g_ptr_array_unref);
   g_assert_finalize_object (fixture->session);
   g_clear_object (&fixture->server);
 }
@@ -204,6 +208,14 @@ job_in_state (gpointer data)
   Wait *wait = data;
 
   return ks_job_get_state (wait->job) == wait->state;
+}
+
+static gboolean
+n_items_reached (gpointer data)
+{
+  Wait *wait = data;
+
+  return n_items (wait->fixture) >= wait->n;
 }
 
 static gboolean
@@ -330,6 +342,7 @@ compose_and_submit (Fixture    *fixture,
   Wait wait = { fixture };
   guint before = n_items (fixture);
   KsGalleryItem *item;
+  KsRecord *record;
 
   ks_composer_set_prompt (get_composer (fixture), prompt);
   wait_for (can_submit, &wait, "Generate to be possible");
@@ -337,13 +350,19 @@ compose_and_submit (Fixture    *fixture,
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.generate", NULL));
 
-  /* The tile is there at once, before any reply came. */
+  /* The tile is there once the budget check said yes (no budget is set),
+   * before any reply came. */
+  wait.n = before + 1;
+  wait_for (n_items_reached, &wait, "the new job's tile");
   g_assert_cmpuint (n_items (fixture), ==, before + 1);
   item = get_item (fixture, 0);
   g_assert_null (ks_gallery_item_get_image (item));
   g_assert_nonnull (ks_gallery_item_get_job (item));
-  g_assert_cmpstr (ks_params_get_prompt (ks_job_get_params (ks_gallery_item_get_job (item))), ==, prompt);
+  record = ks_gallery_item_get_record (item);
+  g_assert_true (ks_job_get_record (ks_gallery_item_get_job (item)) == record);
+  g_assert_cmpstr (ks_params_get_prompt (ks_record_get_params (record)), ==, prompt);
 
+  g_ptr_array_add (fixture->jobs, g_object_ref (ks_gallery_item_get_job (item)));
   return ks_gallery_item_get_job (item);
 }
 
@@ -383,10 +402,13 @@ test_flow_compose (Fixture       *fixture,
 
   /* The job's tile gives way to the image. */
   wait_for (item_has_image, &wait, "the result tile");
+  /* The tile shows the image as soon as its file is written; the job
+   * completes right after. */
+  wait_for (job_finished, &wait, "the job to complete");
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
   g_assert_cmpuint (n_items (fixture), ==, 1);
   result = get_item (fixture, 0);
-  g_assert_true (ks_gallery_item_get_job (result) == job);
+  g_assert_true (ks_gallery_item_get_record (result) == ks_job_get_record (job));
   g_assert_false (ks_gallery_item_get_simulated (result));
   g_assert_cmpuint (ks_session_get_n_running (fixture->session), ==, 0);
   wait_for (tile_is_shown, &wait, "the result's tile");
@@ -412,6 +434,7 @@ test_flow_compose (Fixture       *fixture,
   g_assert_cmpint (ks_endpoint_get_mode (ks_params_get_endpoint (ks_job_get_params (job))), ==, KS_MODE_EDIT);
   wait.job = job;
   wait_for (item_has_image, &wait, "the second result");
+  wait_for (job_finished, &wait, "the second job to complete");
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
   g_assert_cmpuint (n_items (fixture), ==, 2);
 
@@ -435,13 +458,13 @@ test_flow_compose (Fixture       *fixture,
                          "item-activated", result);
   g_assert_true (gtk_widget_activate_action (find_child (fixture, "viewer"), "viewer.delete", NULL));
   g_assert_cmpuint (n_items (fixture), ==, 1);
-  g_assert_true (get_item (fixture, 0) != result);
+  g_assert_true (ks_gallery_item_get_record (get_item (fixture, 0)) != ks_gallery_item_get_record (result));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_child (fixture, "content_stack"))),
                    ==, "gallery");
-  g_assert_nonnull (ks_test_gui_find_text (GTK_WIDGET (fixture->window), "Image deleted"));
+  g_assert_nonnull (ks_test_gui_find_text (GTK_WIDGET (fixture->window), "Moved to the trash"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.undo-delete", NULL));
   g_assert_cmpuint (n_items (fixture), ==, 2);
-  g_assert_true (get_item (fixture, 0) == result);
+  g_assert_true (ks_gallery_item_get_record (get_item (fixture, 0)) == ks_gallery_item_get_record (result));
   g_object_unref (result);
 }
 
@@ -524,13 +547,15 @@ test_flow_retry (Fixture       *fixture,
   /* Retry submits the same parameters again, and this time it works. */
   g_assert_cmpuint (n_items (fixture), ==, 2);
   wait.job = ks_gallery_item_get_job (get_item (fixture, 0));
+  g_ptr_array_add (fixture->jobs, g_object_ref (wait.job));
   g_assert_true (wait.job != job);
   g_assert_cmpstr (ks_params_get_prompt (ks_job_get_params (wait.job)), ==, "A red bicycle against a blue wall");
   wait_for (item_has_image, &wait, "the retried job's result");
+  wait_for (job_finished, &wait, "the retried job to complete");
   g_assert_cmpint (ks_job_get_state (wait.job), ==, KS_JOB_STATE_COMPLETED);
   /* The failed tile stays below the result. */
   g_assert_cmpuint (n_items (fixture), ==, 2);
-  g_assert_true (ks_gallery_item_get_job (get_item (fixture, 1)) == job);
+  g_assert_true (ks_gallery_item_get_record (get_item (fixture, 1)) == ks_job_get_record (job));
 
   screenshot (fixture, "flow-retried.png");
 }
@@ -582,6 +607,7 @@ test_flow_welcome_demo (Fixture       *fixture,
   g_assert_true (ks_gallery_item_get_simulated (get_item (fixture, 0)));
   wait.job = job;
   wait_for (item_has_image, &wait, "the demo result");
+  wait_for (job_finished, &wait, "the demo job to complete");
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
   g_assert_true (ks_gallery_item_get_simulated (get_item (fixture, 0)));
 

@@ -129,6 +129,12 @@ make_params (const char *prompt,
   return params;
 }
 
+static gboolean
+three_items (Fixture *fixture)
+{
+  return g_list_model_get_n_items (ks_session_get_items (fixture->session)) == 3;
+}
+
 static KsGalleryItem *
 item_at (Fixture *fixture,
          guint    position)
@@ -162,38 +168,44 @@ test_session_items (Fixture       *fixture,
 
   job2 = ks_session_submit (fixture->session, second);
 
-  /* Both tiles at once, newest first. */
+  /* Both tiles at once, newest first, each on its record in the library. */
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 2);
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 0)) == ks_job_get_record (job2));
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 1)) == ks_job_get_record (job1));
   g_assert_true (ks_gallery_item_get_job (item_at (fixture, 0)) == job2);
-  g_assert_true (ks_gallery_item_get_job (item_at (fixture, 1)) == job1);
   g_assert_null (ks_gallery_item_get_image (item_at (fixture, 0)));
+  g_assert_cmpint (ks_gallery_item_get_image_index (item_at (fixture, 0)), ==, -1);
   g_assert_cmpuint (ks_session_get_n_running (fixture->session), ==, 2);
 
   wait_until (two_finished, fixture);
   g_assert_cmpuint (ks_session_get_n_running (fixture->session), ==, 0);
 
-  /* Each job's tile was replaced in place by one item per image. */
-  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 3);
-  g_assert_true (ks_gallery_item_get_job (item_at (fixture, 0)) == job2);
-  g_assert_true (ks_gallery_item_get_job (item_at (fixture, 1)) == job2);
-  g_assert_true (ks_gallery_item_get_job (item_at (fixture, 2)) == job1);
+  /* Each record's tile gave way in place to one item per written image. */
+  wait_until (three_items, fixture);
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 0)) == ks_job_get_record (job2));
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 1)) == ks_job_get_record (job2));
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 2)) == ks_job_get_record (job1));
   for (guint i = 0; i < 3; i++)
     {
       g_assert_nonnull (ks_gallery_item_get_image (item_at (fixture, i)));
+      g_assert_nonnull (ks_gallery_item_get_file (item_at (fixture, i)));
       g_assert_false (ks_gallery_item_get_simulated (item_at (fixture, i)));
     }
-  g_assert_cmpuint (ks_job_image_get_index (ks_gallery_item_get_image (item_at (fixture, 0))), ==, 0);
-  g_assert_cmpuint (ks_job_image_get_index (ks_gallery_item_get_image (item_at (fixture, 1))), ==, 1);
+  g_assert_cmpuint (ks_gallery_item_get_image (item_at (fixture, 0))->index, ==, 0);
+  g_assert_cmpuint (ks_gallery_item_get_image (item_at (fixture, 1))->index, ==, 1);
   g_assert_cmpuint (fixture->problems->len, ==, 0);
 
-  /* Delete with undo puts the item back where it was. */
-  kept = g_object_ref (item_at (fixture, 1));
+  /* Delete moves the record to the trash (both of its images go);
+   * undo takes it out again, where it was. */
+  kept = g_object_ref (item_at (fixture, 2));
   position = ks_session_remove (fixture->session, kept);
-  g_assert_cmpuint (position, ==, 1);
+  g_assert_cmpuint (position, ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (ks_library_get_trash (ks_session_get_library (fixture->session))), ==, 1);
   ks_session_restore (fixture->session, kept, position);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, 3);
-  g_assert_true (item_at (fixture, 1) == kept);
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 2)) == ks_gallery_item_get_record (kept));
+  g_assert_cmpuint (g_list_model_get_n_items (ks_library_get_trash (ks_session_get_library (fixture->session))), ==, 0);
   g_object_unref (kept);
 }
 
@@ -215,6 +227,7 @@ test_session_run_again (Fixture       *fixture,
   wait_until (one_finished, fixture);
   g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_COMPLETED);
   g_assert_nonnull (ks_job_get_seed (job));
+  g_assert_cmpstr (ks_record_get_seed (ks_job_get_record (job)), ==, ks_job_get_seed (job));
   result = item_at (fixture, 0);
 
   /* Same seed: the seed the result states, although none was asked for. */
@@ -237,9 +250,10 @@ test_session_run_again (Fixture       *fixture,
   while (fixture->finished->len < 3)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (ks_job_get_state (fresh), ==, KS_JOB_STATE_CANCELLED);
-  /* A cancelled job keeps its tile. */
-  g_assert_true (ks_gallery_item_get_job (item_at (fixture, 0)) == fresh);
+  /* A cancelled job keeps its tile, which says so. */
+  g_assert_true (ks_gallery_item_get_record (item_at (fixture, 0)) == ks_job_get_record (fresh));
   g_assert_null (ks_gallery_item_get_image (item_at (fixture, 0)));
+  g_assert_cmpint (ks_record_get_state (ks_job_get_record (fresh)), ==, KS_RECORD_STATE_CANCELLED);
   g_assert_cmpuint (fixture->problems->len, ==, 0);
 }
 

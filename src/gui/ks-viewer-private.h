@@ -1,0 +1,90 @@
+#pragma once
+
+#include "ks-lineage.h"
+#include "ks-viewer.h"
+
+G_BEGIN_DECLS
+
+struct _KsViewer
+{
+  AdwBin           parent_instance;
+
+  KsGalleryItem   *item;
+  GSignalGroup    *item_signals;
+  GSignalGroup    *record_signals;
+
+  GCancellable    *item_cancellable;
+  GtkNativeDialog *chooser;
+
+  /* template */
+  GtkLabel        *title_label;
+  GtkStack        *image_stack;
+  GtkPicture      *picture;
+  GtkSpinner      *loading_spinner;
+  KsLineage       *lineage;
+  GtkLabel        *prompt_label;
+  GtkLabel        *returned_prompt_heading;
+  GtkLabel        *returned_prompt_label;
+
+  AdwActionRow    *state_row;
+  GtkLabel        *state_value;
+  AdwActionRow    *model_row;
+  GtkLabel        *model_value;
+  AdwActionRow    *mode_row;
+  GtkLabel        *mode_value;
+  AdwActionRow    *guidance_row;
+  GtkLabel        *guidance_value;
+  AdwActionRow    *safety_row;
+  GtkLabel        *safety_value;
+  AdwActionRow    *aspect_row;
+  GtkLabel        *aspect_value;
+  AdwActionRow    *size_row;
+  GtkLabel        *size_value;
+  AdwActionRow    *seed_row;
+  GtkLabel        *seed_value;
+  AdwActionRow    *format_row;
+  GtkLabel        *format_value;
+  AdwActionRow    *enhance_row;
+  GtkLabel        *enhance_value;
+  AdwActionRow    *nsfw_row;
+  GtkLabel        *nsfw_value;
+  AdwActionRow    *inference_row;
+  GtkLabel        *inference_value;
+  AdwActionRow    *queue_row;
+  GtkLabel        *queue_value;
+  AdwActionRow    *cost_row;
+  GtkLabel        *cost_value;
+  AdwActionRow    *created_row;
+  GtkLabel        *created_value;
+  AdwActionRow    *request_row;
+  GtkLabel        *request_value;
+  AdwActionRow    *service_row;
+  GtkLabel        *service_value;
+};
+
+/* ks-viewer.c: what the current item offers. */
+KsRecord            *_ks_viewer_get_record   (KsViewer *self);
+const KsRecordImage *_ks_viewer_get_image    (KsViewer *self);
+/* Withheld by the safety check: no pixels to show or take away. */
+gboolean             _ks_viewer_is_filtered  (KsViewer *self);
+/* An image file in the library that may be saved, copied or dragged. */
+gboolean             _ks_viewer_has_pixels   (KsViewer *self);
+/* The library file of the image, or NULL. */
+GFile               *_ks_viewer_dup_file     (KsViewer *self);
+/* "png" or "jpeg": the format of @image's own file, or NULL. */
+const char          *_ks_viewer_image_format (const KsRecordImage *image);
+/* The seed the result reported, else the one asked for, in decimal; NULL
+ * when neither is known. */
+char                *_ks_viewer_dup_seed     (KsViewer *self);
+
+/* ks-viewer-details.c: the parameters panel, from the record. */
+void                 _ks_viewer_update_details (KsViewer *self);
+
+/* ks-viewer-save.c: Save As (the portal's file chooser). */
+void                 _ks_viewer_save_as        (KsViewer *self);
+void                 _ks_viewer_emit_saved     (KsViewer *self,
+                                                GFile    *file);
+void                 _ks_viewer_emit_error     (KsViewer *self,
+                                                const char *message);
+
+G_END_DECLS
