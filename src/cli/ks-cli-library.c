@@ -475,10 +475,11 @@ tell_summary (Cli                   *cli,
   json_object_set_int_member (event, "failed", summary->failed);
   json_object_set_int_member (event, "unknown", summary->unknown);
   json_object_set_int_member (event, "skipped", summary->skipped);
+  json_object_set_int_member (event, "elsewhere", summary->elsewhere);
   ks_cli_output_event (cli->output, event);
 
   if (summary->resumed == 0 && summary->unknown == 0 && summary->skipped == 0 &&
-      summary->expired == 0 && summary->failed == 0)
+      summary->elsewhere == 0 && summary->expired == 0 && summary->failed == 0)
     {
       ks_cli_output_message (cli->output, _("Nothing to resume: every job in the library has ended."));
       return;
@@ -506,6 +507,12 @@ tell_summary (Cli                   *cli,
                                       "; %u skipped: sent to other services (resume with their --base-url)",
                                       summary->skipped),
                             summary->skipped);
+  if (summary->elsewhere > 0)
+    g_string_append_printf (line,
+                            ngettext ("; %u left to the app or kontext-cli that is running it",
+                                      "; %u left to the apps or kontext-cli runs that are running them",
+                                      summary->elsewhere),
+                            summary->elsewhere);
 
   ks_cli_output_message (cli->output, "%s", line->str);
 }

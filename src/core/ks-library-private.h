@@ -36,6 +36,13 @@ struct _KsLibrary
   /* The one writer: every file operation runs there, in order. */
   GThread      *writer;
   KsLibraryWriter *writer_state; /* shared with the thread, which may outlive us */
+
+  /* Ownership (ks-library-lock.c). */
+  char         *owner_id;        /* this library's id: locks/<owner_id>.lock */
+  GMutex        lock_mutex;      /* lock_fd, lock_failed: the writer and ks_library_load() */
+  int           lock_fd;         /* flock()ed for our lifetime; -1 until the first load or write */
+  gboolean      lock_failed;
+  GHashTable   *elsewhere;       /* record ids followed by another live library, at load */
 };
 
 /* ---- the writer (ks-library.c) ------------------------------------------ */
@@ -46,7 +53,7 @@ void      _ks_library_queue          (KsLibrary        *self,
                                       GTask            *task,
                                       GTaskThreadFunc   func);
 /* In the writer: writes @relative (under the directory) atomically — a
- * temporary ".<name>.XXXXXX" in the same folder, fsync, rename, fsync of
+ * temporary ".<name>.<owner>.XXXXXX" in the same folder, fsync, rename, fsync of
  * the folder. On failure the temporary file is gone, the old file (if any)
  * is intact, "problem" is emitted, and @error is KS_ERROR_IO with a
  * sentence for people. */
@@ -65,6 +72,39 @@ void      _ks_library_report         (KsLibrary        *self,
 GError   *_ks_library_io_error       (KsLibrary        *self,
                                       int               errsv,
                                       const char       *path);
+
+/* ---- ownership (ks-library-lock.c) -------------------------------------- */
+
+void      _ks_library_lock_init      (KsLibrary        *self);
+/* In finalize: the lock file removed and let go. */
+void      _ks_library_lock_release   (KsLibrary        *self);
+/* Any thread: holds locks/<id>.lock from now on (once). */
+void      _ks_library_lock_ensure    (KsLibrary        *self);
+const char *_ks_library_get_owner_id (KsLibrary        *self);
+/* An owner id → whether it is alive, for one load (transfer full). */
+GHashTable *_ks_library_owner_cache_new (void);
+/* TRUE when @owner is another library, held by a live process. Removes a
+ * dead owner's lock file. */
+gboolean  _ks_library_owner_is_other_live (KsLibrary   *self,
+                                           const char  *owner,
+                                           GHashTable  *cache);
+/* Removes the lock files of dead owners (filling @cache). */
+void      _ks_library_clean_locks    (KsLibrary        *self,
+                                      GHashTable       *cache);
+/* The mkstemp template for a write of @base in @dir (names our id). */
+char     *_ks_library_temp_template  (KsLibrary        *self,
+                                      const char       *dir,
+                                      const char       *base);
+/* TRUE when the temporary file @name in @dir_path is nobody's write in
+ * flight: its owner is dead, or it names none and is old. */
+gboolean  _ks_library_temp_is_leftover (KsLibrary      *self,
+                                        const char     *dir_path,
+                                        const char     *name,
+                                        GHashTable     *cache);
+/* Main context, before a record's JSON is made: sets or clears its
+ * "owner". */
+void      _ks_library_stamp_owner    (KsLibrary        *self,
+                                      KsRecord         *record);
 
 /* ---- records (ks-library.c), main context ------------------------------ */
 

@@ -223,6 +223,13 @@ resume_record (KsLibrary *self,
   if (ks_record_get_job (record) != NULL)
     return;
 
+  /* Running in another one: it downloads and writes it. */
+  if (ks_library_is_owned_elsewhere (self, record))
+    {
+      resume->summary.elsewhere++;
+      return;
+    }
+
   if (state == KS_RECORD_STATE_UNKNOWN)
     {
       resume->summary.unknown++;
@@ -324,9 +331,9 @@ ks_library_resume_async (KsLibrary           *self,
   for (guint i = 0; i < records->len; i++)
     resume_record (self, g_ptr_array_index (records, i), client, task);
 
-  g_debug ("Resuming %u jobs (%u unknown, %u skipped, %u expired)",
+  g_debug ("Resuming %u jobs (%u unknown, %u skipped, %u elsewhere, %u expired)",
            resume->summary.resumed, resume->summary.unknown,
-           resume->summary.skipped, resume->summary.expired);
+           resume->summary.skipped, resume->summary.elsewhere, resume->summary.expired);
 
   resume->pending--;
   resume_maybe_complete (task);

@@ -8,6 +8,7 @@
 
 #include "ks-error.h"
 #include "ks-library-private.h"
+#include "ks-record-private.h"
 
 static const char * const folders[] = { "records", "images", "references", "damaged" };
 
@@ -38,6 +39,7 @@ typedef struct
 {
   GPtrArray *records;   /* KsRecord */
   GPtrArray *damaged;   /* char *: names set aside, NULL-terminated */
+  GPtrArray *elsewhere; /* char *: ids of records another live library follows */
 } Loaded;
 
 static void
@@ -45,6 +47,7 @@ loaded_free (Loaded *loaded)
 {
   g_ptr_array_unref (loaded->records);
   g_ptr_array_unref (loaded->damaged);
+  g_ptr_array_unref (loaded->elsewhere);
   g_free (loaded);
 }
 
@@ -67,14 +70,17 @@ loaded_new (void)
 
   loaded->records = g_ptr_array_new_with_free_func (g_object_unref);
   loaded->damaged = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  loaded->elsewhere = g_ptr_array_new_with_free_func (g_free);
 
   return loaded;
 }
 
-/* Removes what a write cut short by a crash left in @folder. */
+/* Removes what a write cut short by a crash left in @folder; another live
+ * process's write in flight is left alone. */
 static void
 remove_temp_files (KsLibrary  *self,
-                   const char *folder)
+                   const char *folder,
+                   GHashTable *owners)
 {
   g_autofree char *dir_path = g_build_filename (self->path, folder, NULL);
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
@@ -82,7 +88,8 @@ remove_temp_files (KsLibrary  *self,
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      if (_ks_library_is_temp_name (name))
+      if (_ks_library_is_temp_name (name) &&
+          _ks_library_temp_is_leftover (self, dir_path, name, owners))
         {
           g_autofree char *path = g_build_filename (dir_path, name, NULL);
 
@@ -176,7 +183,10 @@ load_records (KsLibrary  *self,
   g_autoptr(Loaded) loaded = loaded_new ();
   g_autofree char *records_path = g_build_filename (self->path, "records", NULL);
   g_autoptr(GDir) dir = NULL;
+  g_autoptr(GHashTable) owners = _ks_library_owner_cache_new ();
   const char *name;
+
+  _ks_library_lock_ensure (self);
 
   for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
     {
@@ -193,8 +203,9 @@ load_records (KsLibrary  *self,
         }
     }
 
+  _ks_library_clean_locks (self, owners);
   for (guint i = 0; i < 3; i++)
-    remove_temp_files (self, folders[i]);
+    remove_temp_files (self, folders[i], owners);
 
   dir = g_dir_open (records_path, 0, error);
   if (dir == NULL)
@@ -220,6 +231,26 @@ load_records (KsLibrary  *self,
           continue;
         }
 
+      /* Another live process follows it: as it is, not ours to change. */
+      if (ks_record_state_is_unfinished (ks_record_get_state (record)) &&
+          _ks_library_owner_is_other_live (self, record->owner, owners))
+        {
+          g_ptr_array_add (loaded->elsewhere, g_strdup (ks_record_get_id (record)));
+          g_ptr_array_add (loaded->records, g_steal_pointer (&record));
+          continue;
+        }
+
+      /* Its owner ended, perhaps after the read above and a last write:
+       * read again, now that nobody writes it. */
+      if (ks_record_state_is_unfinished (ks_record_get_state (record)) && record->owner != NULL &&
+          g_strcmp0 (record->owner, _ks_library_get_owner_id (self)) != 0)
+        {
+          g_autoptr(KsRecord) again = read_record_file (self, name, NULL);
+
+          if (again != NULL)
+            g_set_object (&record, again);
+        }
+
       /* It may be on the wire or may have been billed: never sent again by
        * itself. */
       if (ks_record_get_state (record) == KS_RECORD_STATE_SUBMITTING)
@@ -229,6 +260,7 @@ load_records (KsLibrary  *self,
           gsize length;
 
           ks_record_set_state (record, KS_RECORD_STATE_UNKNOWN);
+          g_clear_pointer (&record->owner, g_free);
           json = ks_record_to_json (record, &length);
           _ks_library_write_file (self, relative, json, length, NULL);
         }
@@ -260,6 +292,8 @@ set_loaded (KsLibrary *self,
 {
   gint64 start = g_get_monotonic_time ();
 
+  for (guint i = 0; i < loaded->elsewhere->len; i++)
+    g_hash_table_add (self->elsewhere, g_strdup (g_ptr_array_index (loaded->elsewhere, i)));
   _ks_library_take_loaded (self, loaded->records);
   g_debug ("%u records taken into the models in %" G_GINT64_FORMAT " µs",
            loaded->records->len, g_get_monotonic_time () - start);

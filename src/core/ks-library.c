@@ -274,13 +274,16 @@ _ks_library_write_file (KsLibrary   *self,
   int fd = -1;
   int errsv;
 
+  /* Held before anything naming us is on disk. */
+  _ks_library_lock_ensure (self);
+
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
       errsv = errno;
       goto failed;
     }
 
-  temp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
+  temp = _ks_library_temp_template (self, dir, base);
   fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {
@@ -377,6 +380,8 @@ ks_library_finalize (GObject *object)
   g_clear_object (&self->records);
   g_clear_object (&self->trash);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->elsewhere, g_hash_table_unref);
+  _ks_library_lock_release (self);
   g_clear_object (&self->directory);
   g_free (self->path);
   g_main_context_unref (self->context);
@@ -470,6 +475,8 @@ ks_library_init (KsLibrary *self)
   self->trash = g_list_store_new (KS_TYPE_RECORD);
   self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->load_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->elsewhere = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  _ks_library_lock_init (self);
   self->writer_state = g_atomic_rc_box_new0 (KsLibraryWriter);
   self->writer_state->queue = g_async_queue_new ();
   g_mutex_init (&self->writer_state->mutex);
@@ -671,6 +678,7 @@ queue_save (KsLibrary    *self,
 
   save = g_new0 (SaveData, 1);
   save->relative = g_strdup_printf ("records%c%s.json", G_DIR_SEPARATOR, ks_record_get_id (record));
+  _ks_library_stamp_owner (self, record);
   save->json = ks_record_to_json (record, &save->length);
   g_task_set_task_data (task, save, save_data_free);
 

@@ -15,6 +15,19 @@ G_BEGIN_DECLS
  *   images/<id>-<n>.<ext>        result images, as downloaded
  *   references/<sha256>.<ext>    reference images as sent, stored once
  *   damaged/<name>               records that could not be read, set aside
+ *   locks/<library-id>.lock      held (flock) by each live KsLibrary
+ *
+ * Several processes may use one library at once (the app, any number of
+ * kontext-cli runs). Each KsLibrary has an id and, from its first load or
+ * write until it is finalized, holds an exclusive flock() on its lock
+ * file; the system lets go of it when the process dies, however it dies.
+ * A record is "owned" (JSON "owner") by the library whose job follows it
+ * while it is unfinished. An unfinished record whose owner is alive in
+ * another library is left alone by load and resume (see
+ * ks_library_is_owned_elsewhere()); once its owner is gone, the next load
+ * or resume takes it up. Temporary files name their writer; a load
+ * removes only those of dead owners (or, naming none, older than ten
+ * minutes).
  *
  * Every write is atomic: a temporary file in the same directory, written
  * whole, fsync'd, renamed over the old name, and the directory fsync'd.
@@ -60,7 +73,9 @@ gboolean      ks_library_get_loaded        (KsLibrary    *self);
  * missing). A record that cannot be read is moved to damaged/ and reported
  * through "problem" and in @damaged (names of files set aside); it never
  * stops the load. Records found SUBMITTING become UNKNOWN (and are saved
- * so). Idempotent: a second call does nothing. */
+ * so), unless another live library owns them. Idempotent: a second call
+ * does nothing, so records owned elsewhere stay as they were loaded even
+ * once their owner has changed or finished them on disk. */
 void          ks_library_load_async        (KsLibrary    *self,
                                             GCancellable *cancellable,
                                             GAsyncReadyCallback callback,
@@ -76,6 +91,13 @@ gboolean      ks_library_load              (KsLibrary    *self,
 
 KsRecord     *ks_library_lookup            (KsLibrary    *self,
                                             const char   *id);  /* transfer none; trash too */
+
+/* TRUE when @record is unfinished and followed by another live library
+ * (another window or kontext-cli run, or another KsLibrary of this
+ * process), as found at load: "running in another window". Not updated
+ * after the load. */
+gboolean      ks_library_is_owned_elsewhere (KsLibrary   *self,
+                                             KsRecord    *record);
 
 /* Adds a new record (not yet written: the job's write-ahead writes it).
  * It appears at the top of "records". */
@@ -138,6 +160,7 @@ typedef struct
   guint failed;      /* ended FAILED for another reason */
   guint unknown;     /* UNKNOWN: may have been billed; not resubmitted */
   guint skipped;     /* sent to another service than @client's (left as they are) */
+  guint elsewhere;   /* followed by another live process (left to it) */
 } KsResumeSummary;
 
 /* Takes up every unfinished record with @client — the same code for the
@@ -148,7 +171,9 @@ typedef struct
  *   a 404 for the request → EXPIRED, with its request id, never dropped;
  *   UNKNOWN          → counted, left for the user to resubmit.
  * Records sent to the built-in simulated service cannot outlive it: they
- * become EXPIRED. Records for another base URL are skipped. Each job
+ * become EXPIRED. Records for another base URL are skipped; records
+ * another live library follows (ks_library_is_owned_elsewhere()) are
+ * left to it and counted in "elsewhere". Each job
  * started is announced by "job-started". Completes when every started job
  * has ended. Cancelling @cancellable stops following (the records stay
  * unfinished, for the next resume) and the finish returns

@@ -165,6 +165,7 @@ ks_record_to_json (KsRecord *self,
   if (self->parent_id != NULL)
     add_int (builder, "parent_image", self->parent_image);
   add_int (builder, "trashed", self->trashed);
+  add_string (builder, "owner", self->owner);
   add_references (builder, self->references);
   add_images (builder, self->images);
 
@@ -570,12 +571,17 @@ read_record (KsRecord    *self,
       !read_member (root, NULL, "parent_id", MEMBER_STRING, FALSE, NULL, &self->parent_id, error) ||
       !read_member (root, NULL, "parent_image", MEMBER_UINT, FALSE, NULL, &self->parent_image, error) ||
       !read_member (root, NULL, "trashed", MEMBER_TIME, FALSE, NULL, &self->trashed, error) ||
+      !read_member (root, NULL, "owner", MEMBER_STRING, FALSE, NULL, &self->owner, error) ||
       !read_references (self, root, error) ||
       !read_images (self, root, error))
     return FALSE;
 
   if (self->parent_id != NULL && !_ks_record_id_is_valid (self->parent_id))
     return damaged (error, NULL, "parent_id", _("a record id"));
+  /* It names a lock file: anything but an id is no owner (a job is never
+   * set aside for that). */
+  if (self->owner != NULL && !g_uuid_string_is_valid (self->owner))
+    g_clear_pointer (&self->owner, g_free);
 
   return TRUE;
 }

@@ -35,6 +35,10 @@ struct _KsRecord
   KsJob         *job;
   GPtrArray     *references;      /* KsRecordReference */
   GPtrArray     *images;          /* KsRecordImage, sorted by index */
+  /* The id of the KsLibrary (in whichever process) that follows the record
+   * while it is unfinished: JSON member "owner", NULL when none. Set and
+   * cleared by the library as it saves (see ks-library-lock.c). */
+  char          *owner;
 };
 
 /* An empty record (no id, no params) for the JSON reader to fill in. */

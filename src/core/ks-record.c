@@ -242,6 +242,7 @@ ks_record_finalize (GObject *object)
   g_free (self->error_message);
   g_free (self->logs_summary);
   g_free (self->parent_id);
+  g_free (self->owner);
   g_clear_pointer (&self->references, g_ptr_array_unref);
   g_clear_pointer (&self->images, g_ptr_array_unref);
 

@@ -664,6 +664,112 @@ test_simulated_and_foreign (LibFixture    *fixture,
   ks_library_flush (library);
 }
 
+/* ---- two libraries on one directory --------------------------------- */
+
+static void
+on_in_queue (KsJob      *job,
+             GParamSpec *pspec,
+             gboolean   *reached)
+{
+  if (ks_job_get_state (job) == KS_JOB_STATE_IN_QUEUE)
+    *reached = TRUE;
+}
+
+/* Library A (the fixture's) follows a job; library B on the same directory
+ * (as another process would: flock() locks belong to each open file, so
+ * two libraries of one process exclude each other as two processes do)
+ * loads and resumes while A's job waits in the queue: B leaves the record
+ * to A, which completes it, with one submit and no request from B. */
+static void
+test_owned_by_other_library (LibFixture    *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(KsParams) params = make_params (KS_MODE_TEXT_TO_IMAGE, "Mine, not yours");
+  g_autoptr(KsLibrary) other = NULL;
+  g_autoptr(KsClient) client = NULL;
+  g_autoptr(GPtrArray) started = NULL;
+  g_autoptr(KsRecord) disk = NULL;
+  g_autofree char *id = NULL;
+  KsResumeSummary summary;
+  RunResult run = { 0 };
+  gboolean in_queue = FALSE;
+  KsRecord *seen;
+  KsJob *job;
+  guint requests;
+
+  g_object_set (fixture->base.server, "queue-delay", 1500, NULL);
+  job = ks_library_create_job (fixture->library, fixture->base.client, params, NULL, 0);
+  id = g_strdup (ks_record_get_id (ks_job_get_record (job)));
+  g_signal_connect (job, "notify::state", G_CALLBACK (on_in_queue), &in_queue);
+  start_job (job, NULL, &run);
+  wait_for (&in_queue);
+  g_assert_cmpint (state_on_disk (fixture, id), ==, KS_RECORD_STATE_IN_QUEUE);
+
+  other = open_library (fixture->dir);
+  client = new_client (fixture);
+  seen = ks_library_lookup (other, id);
+  g_assert_nonnull (seen);
+  g_assert_cmpint (ks_record_get_state (seen), ==, KS_RECORD_STATE_IN_QUEUE);
+  g_assert_true (ks_library_is_owned_elsewhere (other, seen));
+  g_assert_false (ks_library_is_owned_elsewhere (fixture->library, ks_job_get_record (job)));
+
+  requests = ks_sim_server_get_request_count (fixture->base.server, KS_SIM_STEP_ANY);
+  started = resume (other, client, &summary);
+  g_assert_cmpuint (summary.elsewhere, ==, 1);
+  g_assert_cmpuint (summary.resumed + summary.unknown + summary.skipped + summary.expired, ==, 0);
+  g_assert_cmpuint (started->len, ==, 0);
+  g_assert_null (ks_record_get_job (seen));
+  g_assert_cmpint (ks_record_get_state (seen), ==, KS_RECORD_STATE_IN_QUEUE);
+  ks_library_flush (other);
+
+  /* A goes on and completes it; B sent nothing. */
+  g_assert_false (run.done);
+  wait_for (&run.done);
+  g_assert_true (run.ok);
+  g_assert_cmpint (state_on_disk (fixture, id), ==, KS_RECORD_STATE_COMPLETED);
+  g_assert_cmpuint (ks_sim_server_get_request_count (fixture->base.server, KS_SIM_STEP_SUBMIT), ==, 1);
+  g_assert_cmpuint (ks_sim_server_get_job_count (fixture->base.server), ==, 1);
+  /* Only A's own requests (its stream, the result, the images). */
+  g_assert_cmpuint (ks_sim_server_get_request_count (fixture->base.server, KS_SIM_STEP_ANY), >, requests);
+  disk = read_record (fixture, id);
+  g_assert_cmpint (ks_record_get_state (disk), ==, KS_RECORD_STATE_COMPLETED);
+  g_signal_handlers_disconnect_by_data (job, &in_queue);
+  finalize_job (job);
+}
+
+/* The owner gone (its library finalized, as when a process ends), the
+ * same record is anyone's again. */
+static void
+test_owner_gone (LibFixture    *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(KsLibrary) other = NULL;
+  g_autoptr(GPtrArray) started = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *lock_dir = NULL;
+  g_autoptr(GDir) dir = NULL;
+  KsResumeSummary summary;
+
+  g_object_set (fixture->base.server, "queue-delay", 1500, NULL);
+  id = leave_job_at (fixture, KS_JOB_STATE_IN_QUEUE, "Left to whoever comes", 1);
+  g_clear_object (&fixture->library);
+
+  other = open_library (fixture->dir);
+  g_assert_false (ks_library_is_owned_elsewhere (other, ks_library_lookup (other, id)));
+  started = resume (other, fixture->base.client, &summary);
+  g_assert_cmpuint (summary.elsewhere, ==, 0);
+  g_assert_cmpuint (summary.completed, ==, 1);
+  ks_library_flush (other);
+
+  /* Only the lock of the library alive now. */
+  lock_dir = g_build_filename (g_file_peek_path (fixture->dir), "locks", NULL);
+  dir = g_dir_open (lock_dir, 0, NULL);
+  g_assert_nonnull (dir);
+  g_assert_nonnull (g_dir_read_name (dir));
+  g_assert_null (g_dir_read_name (dir));
+  fixture->library = g_steal_pointer (&other);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -684,6 +790,8 @@ main (int    argc,
   ADD ("/job-library/resume/simulated-and-foreign", test_simulated_and_foreign, NULL);
   ADD ("/job-library/disk-failure", test_disk_failure, NULL);
   ADD ("/job-library/image-write-failure", test_image_write_failure, NULL);
+  ADD ("/job-library/owned-by-other-library", test_owned_by_other_library, NULL);
+  ADD ("/job-library/owner-gone", test_owner_gone, NULL);
 
 #undef ADD
 

@@ -4,8 +4,12 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <utime.h>
 #include <sys/resource.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "ks-core.h"
 
@@ -629,6 +633,17 @@ write_raw (const char *relative,
   g_assert_no_error (error);
 }
 
+/* Sets the file's times eleven minutes back. */
+static void
+make_old (const char *relative)
+{
+  g_autofree char *path = library_file (relative);
+  struct utimbuf times;
+
+  times.actime = times.modtime = time (NULL) - 11 * 60;
+  g_assert_cmpint (utime (path, &times), ==, 0);
+}
+
 static void
 test_library_damaged (void)
 {
@@ -686,15 +701,23 @@ test_library_temp_and_submitting (void)
   ks_library_flush (writer);
   g_clear_object (&writer);
 
+  /* Without an owner's id in the name: removed once old (ten minutes),
+   * kept while it may still be someone's write. */
   write_raw ("records/.0f8fad5b-d9cb-469f-a165-70867728950e.json.Ab12Cd", "{\"version\":1,", -1);
   write_raw ("images/.abc-0.jpg.Zz99Yy", "\xff\xd8", 2);
-  g_assert_cmpuint (count_files ("records", TRUE), ==, 1);
+  make_old ("records/.0f8fad5b-d9cb-469f-a165-70867728950e.json.Ab12Cd");
+  make_old ("images/.abc-0.jpg.Zz99Yy");
+  write_raw ("images/.abc-1.jpg.Yy88Xx", "\xff\xd8", 2);
+  /* Naming an owner that holds no lock: removed at once. */
+  write_raw ("records/.0f8fad5b-d9cb-469f-a165-70867728950e.json.6a1b3c2d-0000-4000-8000-000000000001.Qq77Ww",
+             "{", -1);
+  g_assert_cmpuint (count_files ("records", TRUE), ==, 2);
 
   library = library_new ();
   g_assert_true (ks_library_load (library, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (count_files ("records", TRUE), ==, 0);
-  g_assert_cmpuint (count_files ("images", TRUE), ==, 0);
+  g_assert_cmpuint (count_files ("images", TRUE), ==, 1);
   g_assert_cmpuint (count_files ("damaged", FALSE), ==, 0);
 
   loaded = ks_library_lookup (library, ks_record_get_id (record));
@@ -1110,12 +1133,154 @@ test_library_many (void)
   g_assert_cmpint (previous, ==, base);
 }
 
+/* ---- several processes ------------------------------------------------------ */
+
+#define HOLD_OPTION "--hold-library"
+
+/* The other process (this binary, run with HOLD_OPTION DIR): a library on
+ * DIR with a job's record SUBMITTING on disk and a write of that record in
+ * flight (a temporary file under the writer's own name), then it waits on
+ * its standard input until it is killed. Prints "<id> <temp name>". */
+static int
+hold_library (const char *path)
+{
+  g_autoptr(GFile) dir = g_file_new_for_path (path);
+  g_autoptr(KsLibrary) library = ks_library_new (dir);
+  g_autoptr(KsClient) client = ks_client_new (BASE_URL);
+  g_autoptr(KsParams) params = params_new ();
+  g_autoptr(KsJob) job = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *temp = NULL;
+  g_autofree char *temp_path = NULL;
+  const char *owner;
+  KsRecord *record;
+  char c;
+
+  g_assert_true (ks_library_load (library, NULL, &error));
+  g_assert_no_error (error);
+  job = ks_library_create_job (library, client, params, NULL, 0);
+  record = ks_job_get_record (job);
+  ks_record_set_state (record, KS_RECORD_STATE_SUBMITTING);
+  ks_library_save (library, record);
+  ks_library_flush (library);
+
+  file = g_strdup_printf ("%s/records/%s.json", path, ks_record_get_id (record));
+  g_assert_true (json_parser_load_from_file (parser, file, &error));
+  g_assert_no_error (error);
+  owner = json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "owner");
+  g_assert_nonnull (owner);
+  g_assert_true (g_uuid_string_is_valid (owner));
+
+  temp = g_strdup_printf (".%s.json.%s.Ab12Cd", ks_record_get_id (record), owner);
+  temp_path = g_build_filename (path, "records", temp, NULL);
+  g_assert_true (g_file_set_contents (temp_path, "{\"version\":", -1, &error));
+  g_assert_no_error (error);
+
+  printf ("%s %s\n", ks_record_get_id (record), temp);
+  fflush (stdout);
+
+  while (read (STDIN_FILENO, &c, 1) > 0)
+    ;
+
+  return 0;
+}
+
+static guint
+count_lock_files (void)
+{
+  return count_files ("locks", FALSE);
+}
+
+/* Another process holds the library and is submitting a job: a load here
+ * leaves its record and its write in flight alone, and the resume would
+ * leave it to that process. Once that process is killed, the next load
+ * takes the record up (UNKNOWN) and removes what it left. */
+static void
+test_library_other_process (void)
+{
+  g_autofree char *path = library_path ();
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(KsLibrary) library = NULL;
+  g_autoptr(KsRecord) on_disk = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *temp_relative = NULL;
+  g_autofree char *temp = NULL;
+  g_autofree char *record_relative = NULL;
+  g_autofree char *record_file = NULL;
+  g_autofree char *contents = NULL;
+  KsRecord *loaded;
+
+  other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                            "/proc/self/exe", HOLD_OPTION, path, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (other));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  words = g_strsplit (line, " ", 2);
+  g_assert_cmpuint (g_strv_length (words), ==, 2);
+  temp_relative = g_build_filename ("records", words[1], NULL);
+  temp = library_file (temp_relative);
+  record_relative = g_strdup_printf ("records/%s.json", words[0]);
+  record_file = library_file (record_relative);
+
+  library = library_new ();
+  g_assert_true (ks_library_load (library, NULL, &error));
+  g_assert_no_error (error);
+  ks_library_flush (library);
+  loaded = ks_library_lookup (library, words[0]);
+  g_assert_nonnull (loaded);
+  g_assert_cmpint (ks_record_get_state (loaded), ==, KS_RECORD_STATE_SUBMITTING);
+  g_assert_true (ks_library_is_owned_elsewhere (library, loaded));
+  on_disk = record_read (words[0]);
+  g_assert_cmpint (ks_record_get_state (on_disk), ==, KS_RECORD_STATE_SUBMITTING);
+  g_clear_object (&on_disk);
+  /* Its write in flight is still there, and both libraries hold a lock. */
+  g_assert_true (g_file_test (temp, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_lock_files (), ==, 2);
+  g_clear_object (&library);
+  g_assert_cmpuint (count_lock_files (), ==, 1);
+
+  /* Killed: no chance to let go of anything. */
+  g_subprocess_force_exit (other);
+  g_assert_true (g_subprocess_wait (other, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (other));
+  g_assert_cmpint (g_subprocess_get_term_sig (other), ==, SIGKILL);
+  g_assert_cmpuint (count_lock_files (), ==, 1);
+
+  library = library_new ();
+  g_assert_true (ks_library_load (library, NULL, &error));
+  g_assert_no_error (error);
+  ks_library_flush (library);
+  loaded = ks_library_lookup (library, words[0]);
+  g_assert_cmpint (ks_record_get_state (loaded), ==, KS_RECORD_STATE_UNKNOWN);
+  g_assert_false (ks_library_is_owned_elsewhere (library, loaded));
+  on_disk = record_read (words[0]);
+  g_assert_cmpint (ks_record_get_state (on_disk), ==, KS_RECORD_STATE_UNKNOWN);
+  g_assert_true (g_file_get_contents (record_file, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "\"owner\""));
+  g_assert_false (g_file_test (temp, G_FILE_TEST_EXISTS));
+  /* Only the lock of the library alive now. */
+  g_assert_cmpuint (count_lock_files (), ==, 1);
+  g_clear_object (&library);
+  g_assert_cmpuint (count_lock_files (), ==, 0);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 3 && g_str_equal (argv[1], HOLD_OPTION))
+    return hold_library (argv[2]);
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/library/record/round-trip", test_record_round_trip);
@@ -1130,6 +1295,7 @@ main (int   argc,
   g_test_add_func ("/library/trash", test_library_trash);
   g_test_add_func ("/library/spending", test_library_spending);
   g_test_add_func ("/library/many", test_library_many);
+  g_test_add_func ("/library/other-process", test_library_other_process);
 
   return g_test_run ();
 }
