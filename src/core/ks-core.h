@@ -13,5 +13,6 @@
 #include "ks-client.h"
 #include "ks-job.h"
 #include "ks-record.h"
+#include "ks-recipe.h"
 #include "ks-library.h"
 #include "ks-sim-server.h"
