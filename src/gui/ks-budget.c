@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-budget.h"
+#include "ks-gui-compat.h"
 
 #define BUDGET_KEY "monthly-budget"
 
@@ -54,9 +55,6 @@ ks_budget_describe (GSettings *settings,
 
 /* ---- confirmation --------------------------------------------------------- */
 
-#define RESPONSE_CANCEL "cancel"
-#define RESPONSE_SUBMIT "submit"
-
 static char *
 format_body (guint64 cost,
              guint64 spent,
@@ -72,147 +70,15 @@ format_body (guint64 cost,
                           cost_text, spent_text, cap_text);
 }
 
-#if ADW_CHECK_VERSION (1, 5, 0)
-
 static void
-choose_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+confirm_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  const char *response = adw_alert_dialog_choose_finish (ADW_ALERT_DIALOG (object), result);
 
-  g_task_return_boolean (task, g_strcmp0 (response, RESPONSE_SUBMIT) == 0);
+  g_task_return_boolean (task, ks_gui_confirm_finish (result));
 }
-
-static void
-ask (GtkWindow    *parent,
-     const char   *body,
-     GCancellable *cancellable,
-     GTask        *task)
-{
-  AdwDialog *dialog = adw_alert_dialog_new (_("Over your monthly budget"), body);
-
-  adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
-                                  RESPONSE_CANCEL, _("_Cancel"),
-                                  RESPONSE_SUBMIT, _("_Submit Anyway"),
-                                  NULL);
-  adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), RESPONSE_SUBMIT,
-                                            ADW_RESPONSE_DESTRUCTIVE);
-  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), RESPONSE_CANCEL);
-  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), RESPONSE_CANCEL);
-
-  adw_alert_dialog_choose (ADW_ALERT_DIALOG (dialog), parent ? GTK_WIDGET (parent) : NULL,
-                           cancellable, choose_cb, g_object_ref (task));
-}
-
-#else /* libadwaita < 1.5: AdwMessageDialog, answered through "response" */
-
-typedef struct
-{
-  GtkWindow *dialog;          /* a reference until answered */
-  GSource   *cancel_source;   /* closes the dialog when the cancellable fires */
-} ConfirmData;
-
-static void
-confirm_data_free (ConfirmData *data)
-{
-  if (data->cancel_source != NULL)
-    {
-      g_source_destroy (data->cancel_source);
-      g_source_unref (data->cancel_source);
-    }
-  g_clear_object (&data->dialog);
-  g_free (data);
-}
-
-static void
-resolve (GTask    *task,
-         gboolean  submit)
-{
-  ConfirmData *data = g_task_get_task_data (task);
-  g_autoptr(GtkWindow) dialog = g_steal_pointer (&data->dialog);
-
-  if (dialog == NULL)
-    return;  /* already answered */
-
-  g_signal_handlers_disconnect_by_data (dialog, task);
-  if (data->cancel_source != NULL)
-    {
-      g_source_destroy (data->cancel_source);
-      g_clear_pointer (&data->cancel_source, g_source_unref);
-    }
-
-  /* Answered through adw_message_dialog_response() the dialog stays up;
-   * closed by its buttons it is gone already (destroying twice is a no-op). */
-  gtk_window_destroy (dialog);
-
-  g_task_return_boolean (task, submit);
-  g_object_unref (task);  /* the reference the dialog held */
-}
-
-static void
-on_response (AdwMessageDialog *dialog,
-             const char       *response,
-             GTask            *task)
-{
-  resolve (task, g_strcmp0 (response, RESPONSE_SUBMIT) == 0);
-}
-
-/* Destroyed without an answer (the application quitting): no. */
-static void
-on_destroy (GtkWindow *dialog,
-            GTask     *task)
-{
-  resolve (task, FALSE);
-}
-
-static gboolean
-on_cancelled (GCancellable *cancellable,
-              gpointer      user_data)
-{
-  resolve (G_TASK (user_data), FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-ask (GtkWindow    *parent,
-     const char   *body,
-     GCancellable *cancellable,
-     GTask        *task)
-{
-  ConfirmData *data = g_new0 (ConfirmData, 1);
-  GtkWidget *dialog;
-
-  dialog = adw_message_dialog_new (parent, _("Over your monthly budget"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    RESPONSE_CANCEL, _("_Cancel"),
-                                    RESPONSE_SUBMIT, _("_Submit Anyway"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), RESPONSE_SUBMIT,
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), RESPONSE_CANCEL);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), RESPONSE_CANCEL);
-  gtk_window_set_modal (GTK_WINDOW (dialog), parent != NULL);
-
-  data->dialog = GTK_WINDOW (g_object_ref (dialog));
-  g_task_set_task_data (task, data, (GDestroyNotify) confirm_data_free);
-
-  /* The dialog holds a reference on the task until it is answered. */
-  g_signal_connect (dialog, "response", G_CALLBACK (on_response), g_object_ref (task));
-  g_signal_connect (dialog, "destroy", G_CALLBACK (on_destroy), task);
-
-  if (cancellable != NULL)
-    {
-      data->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (on_cancelled), task, NULL);
-      g_source_attach (data->cancel_source, g_task_get_context (task));
-    }
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-#endif
 
 void
 ks_budget_confirm_async (GtkWindow           *parent,
@@ -260,7 +126,9 @@ ks_budget_confirm_async (GtkWindow           *parent,
            " > %" G_GUINT64_FORMAT " microdollars", spent, cost, cap);
 
   body = format_body (cost, spent, cap);
-  ask (parent, body, cancellable, task);
+  ks_gui_confirm_async (parent, _("Over your monthly budget"), body,
+                        "submit", _("_Submit Anyway"),
+                        cancellable, confirm_cb, g_object_ref (task));
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-composer-private.h"
+#include "ks-settings-bind.h"
 
 /* The composer's parameters as GSettings keys: the bindings between keys
  * and controls, and the aspect ratio list, whose choices follow the mode. */
@@ -130,38 +131,6 @@ on_aspect_selected (KsComposer  *self,
 /* ---- Settings bindings --------------------------------------------------- */
 
 static gboolean
-enum_to_selected (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
-{
-  const char * const *nicks = user_data;
-  const char *nick = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; nicks[i] != NULL; i++)
-    if (g_strcmp0 (nicks[i], nick) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-
-  return FALSE;
-}
-
-static GVariant *
-selected_to_enum (const GValue       *value,
-                  const GVariantType *expected_type,
-                  gpointer            user_data)
-{
-  const char * const *nicks = user_data;
-  guint selected = g_value_get_uint (value);
-
-  if (selected >= g_strv_length ((char **) nicks))
-    return NULL;
-
-  return g_variant_new_string (nicks[selected]);
-}
-
-static gboolean
 seed_mode_to_active (GValue   *value,
                      GVariant *variant,
                      gpointer  user_data)
@@ -237,12 +206,9 @@ _ks_composer_bind_settings (KsComposer *self)
     }
   adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
 
-  g_settings_bind_with_mapping (self->settings, "model", self->model_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
-                                (gpointer) model_nicks, NULL);
-  g_settings_bind_with_mapping (self->settings, "output-format", self->format_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, enum_to_selected, selected_to_enum,
-                                (gpointer) format_nicks, NULL);
+  ks_settings_bind_nicks (self->settings, "model", self->model_row, "selected", model_nicks);
+  ks_settings_bind_nicks (self->settings, "output-format", self->format_row, "selected",
+                          format_nicks);
   g_settings_bind (self->settings, "guidance",
                    gtk_spin_button_get_adjustment (self->guidance_spin), "value",
                    G_SETTINGS_BIND_DEFAULT);

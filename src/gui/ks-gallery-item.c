@@ -112,6 +112,36 @@ write_thumbnail_cache (const char *path,
     }
 }
 
+GBytes *
+ks_gallery_item_read_image_file (GFile         *file,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = NULL;
+  GBytes *bytes;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  bytes = g_file_load_bytes (file, cancellable, NULL, &local_error);
+  if (bytes != NULL)
+    return bytes;
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  name = g_file_get_parse_name (file);
+  g_set_error (error, KS_ERROR, KS_ERROR_IO,
+               _("The image could not be read from the library (“%s”): %s"),
+               name, local_error->message);
+  return NULL;
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -139,22 +169,10 @@ load_thread (GTask        *task,
       g_debug ("Ignoring the cached thumbnail %s: %s", data->cache_path, cache_error->message);
     }
 
-  bytes = g_file_load_bytes (data->file, cancellable, NULL, &error);
+  bytes = ks_gallery_item_read_image_file (data->file, cancellable, &error);
   if (bytes == NULL)
     {
-      g_autofree char *path = g_file_get_path (data->file);
-      GError *io_error;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      io_error = g_error_new (KS_ERROR, KS_ERROR_IO,
-                              _("The image file %s could not be read: %s"),
-                              path != NULL ? path : "?", error->message);
-      g_error_free (error);
-      g_task_return_error (task, io_error);
+      g_task_return_error (task, error);
       return;
     }
 

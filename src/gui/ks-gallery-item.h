@@ -52,6 +52,13 @@ void           ks_gallery_item_ensure_texture (KsGalleryItem  *self);
 
 /* The image file in the library; NULL for record tiles. */
 GFile         *ks_gallery_item_get_file       (KsGalleryItem  *self);
+
+/* Reads @file, an image in the library, in full. It blocks: call it from a
+ * worker thread. Cancellation comes back as G_IO_ERROR_CANCELLED, anything
+ * else as KS_ERROR_IO naming the file. */
+GBytes        *ks_gallery_item_read_image_file (GFile        *file,
+                                                GCancellable *cancellable,
+                                                GError      **error);
 /* What a drag or the clipboard offers for an image item: the GFile and,
  * once decoded, a GdkTexture. NULL for record tiles. */
 GdkContentProvider *ks_gallery_item_create_content (KsGalleryItem *self);

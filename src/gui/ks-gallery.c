@@ -6,6 +6,7 @@
 
 #include "ks-gallery.h"
 #include "ks-gallery-tile.h"
+#include "ks-style.h"
 
 /* The state filter's choices, in the drop-down's order. */
 enum {
@@ -448,24 +449,6 @@ unbind_tile (KsGallery                *self,
   ks_gallery_tile_set_item (KS_GALLERY_TILE (gtk_list_item_get_child (list_item)), NULL);
 }
 
-static void
-load_style (void)
-{
-  static gsize loaded;
-
-  if (g_once_init_enter (&loaded))
-    {
-      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-      GdkDisplay *display = gdk_display_get_default ();
-
-      gtk_css_provider_load_from_resource (provider, RESOURCE_PREFIX "/ks-gallery.css");
-      if (display != NULL)
-        gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                                    GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-      g_once_init_leave (&loaded, 1);
-    }
-}
-
 /* ---- GObject ---------------------------------------------------------- */
 
 static void
@@ -623,7 +606,7 @@ ks_gallery_init (KsGallery *self)
   GtkListItemFactory *factory;
   g_autoptr(GtkStringList) model_choices = NULL;
 
-  load_style ();
+  ks_style_ensure (RESOURCE_PREFIX "/ks-gallery.css");
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

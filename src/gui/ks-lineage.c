@@ -6,6 +6,7 @@
 
 #include "ks-gallery-item.h"
 #include "ks-lineage.h"
+#include "ks-style.h"
 
 /* Thumbnails are asked for at twice their shown size, for 2× displays. */
 #define STEP_THUMBNAIL_SIZE 128
@@ -348,24 +349,6 @@ ks_lineage_set_record (KsLineage *self,
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
-load_style (void)
-{
-  static gsize loaded;
-
-  if (g_once_init_enter (&loaded))
-    {
-      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-      GdkDisplay *display = gdk_display_get_default ();
-
-      gtk_css_provider_load_from_resource (provider, RESOURCE_PREFIX "/ks-lineage.css");
-      if (display != NULL)
-        gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                                    GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-      g_once_init_leave (&loaded, 1);
-    }
-}
-
-static void
 ks_lineage_dispose (GObject *object)
 {
   KsLineage *self = KS_LINEAGE (object);
@@ -454,7 +437,7 @@ ks_lineage_class_init (KsLineageClass *klass)
 static void
 ks_lineage_init (KsLineage *self)
 {
-  load_style ();
+  ks_style_ensure (RESOURCE_PREFIX "/ks-lineage.css");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->steps = g_list_store_new (KS_TYPE_GALLERY_ITEM);

@@ -5,13 +5,11 @@
 #include <glib/gi18n.h>
 
 #include "ks-budget.h"
+#include "ks-gui-compat.h"
 #include "ks-preferences-window-private.h"
 
 /* The Library page: where the library is, how much room it takes, the
  * trash, and what was spent against the monthly budget. */
-
-#define RESPONSE_CANCEL "cancel"
-#define RESPONSE_EMPTY  "empty"
 
 void
 _ks_preferences_window_update_library_actions (KsPreferencesWindow *self)
@@ -194,17 +192,14 @@ empty_trash_body (KsPreferencesWindow *self)
                           n_trashed);
 }
 
-#if ADW_CHECK_VERSION (1, 5, 0)
-
 static void
-empty_trash_choose_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+empty_trash_confirm_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   g_autoptr(KsPreferencesWindow) self = user_data;
-  const char *response = adw_alert_dialog_choose_finish (ADW_ALERT_DIALOG (object), result);
 
-  if (g_strcmp0 (response, RESPONSE_EMPTY) == 0 && !g_cancellable_is_cancelled (self->cancellable))
+  if (ks_gui_confirm_finish (result) && !g_cancellable_is_cancelled (self->cancellable))
     empty_trash (self);
 }
 
@@ -215,62 +210,11 @@ empty_trash_action (GtkWidget  *widget,
 {
   KsPreferencesWindow *self = KS_PREFERENCES_WINDOW (widget);
   g_autofree char *body = empty_trash_body (self);
-  AdwDialog *dialog = adw_alert_dialog_new (_("Empty the Trash?"), body);
 
-  adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
-                                  RESPONSE_CANCEL, _("_Cancel"),
-                                  RESPONSE_EMPTY, _("_Empty Trash"),
-                                  NULL);
-  adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), RESPONSE_EMPTY,
-                                            ADW_RESPONSE_DESTRUCTIVE);
-  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), RESPONSE_CANCEL);
-  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), RESPONSE_CANCEL);
-  adw_alert_dialog_choose (ADW_ALERT_DIALOG (dialog), widget, self->cancellable,
-                           empty_trash_choose_cb, g_object_ref (self));
+  ks_gui_confirm_async (GTK_WINDOW (self), _("Empty the Trash?"), body,
+                        "empty", _("_Empty Trash"),
+                        self->cancellable, empty_trash_confirm_cb, g_object_ref (self));
 }
-
-#else /* libadwaita < 1.5 */
-
-static void
-on_empty_trash_response (KsPreferencesWindow *self,
-                         const char          *response,
-                         AdwMessageDialog    *dialog)
-{
-  g_signal_handlers_disconnect_by_data (dialog, self);
-  /* adw_message_dialog_response() leaves the dialog up; its buttons
-   * have closed it already (destroying twice is a no-op). */
-  gtk_window_destroy (GTK_WINDOW (dialog));
-
-  if (g_strcmp0 (response, RESPONSE_EMPTY) == 0)
-    empty_trash (self);
-}
-
-static void
-empty_trash_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  KsPreferencesWindow *self = KS_PREFERENCES_WINDOW (widget);
-  g_autofree char *body = empty_trash_body (self);
-  GtkWidget *dialog;
-
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Empty the Trash?"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    RESPONSE_CANCEL, _("_Cancel"),
-                                    RESPONSE_EMPTY, _("_Empty Trash"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), RESPONSE_EMPTY,
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), RESPONSE_CANCEL);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), RESPONSE_CANCEL);
-  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
-
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_empty_trash_response),
-                           self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-#endif
 
 /* ---- the folder ----------------------------------------------------------- */
 

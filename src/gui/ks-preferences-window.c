@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-preferences-window-private.h"
+#include "ks-settings-bind.h"
 
 #define GET_KEY_URI "https://fal.ai/dashboard/keys"
 
@@ -28,38 +29,6 @@ static GParamSpec *properties[N_PROPS];
 /* Enum keys as combo row positions, in the order of the .ui's lists. */
 static const char * const auth_nicks[] = { "key", "bearer", NULL };
 static const char * const priority_nicks[] = { "default", "normal", "low", NULL };
-
-static gboolean
-nick_to_position (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
-{
-  const char * const *nicks = user_data;
-  const char *nick = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; nicks[i] != NULL; i++)
-    if (g_str_equal (nicks[i], nick))
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-
-  return FALSE;
-}
-
-static GVariant *
-position_to_nick (const GValue       *value,
-                  const GVariantType *expected_type,
-                  gpointer            user_data)
-{
-  const char * const *nicks = user_data;
-  guint position = g_value_get_uint (value);
-
-  if (position >= g_strv_length ((char **) nicks))
-    return NULL;
-
-  return g_variant_new_string (nicks[position]);
-}
 
 static void
 update_actions (KsPreferencesWindow *self)
@@ -429,16 +398,10 @@ ks_preferences_window_constructed (GObject *object)
   g_signal_connect_object (self->service_row, "notify::selected",
                            G_CALLBACK (on_service_selected), self, G_CONNECT_SWAPPED);
 
-  g_settings_bind_with_mapping (self->settings, "auth-scheme",
-                                self->auth_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                nick_to_position, position_to_nick,
-                                (gpointer) auth_nicks, NULL);
-  g_settings_bind_with_mapping (self->settings, "queue-priority",
-                                self->priority_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                nick_to_position, position_to_nick,
-                                (gpointer) priority_nicks, NULL);
+  ks_settings_bind_nicks (self->settings, "auth-scheme", self->auth_row, "selected",
+                          auth_nicks);
+  ks_settings_bind_nicks (self->settings, "queue-priority", self->priority_row, "selected",
+                          priority_nicks);
   g_settings_bind (self->settings, "upload-references",
                    self->upload_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "store-io",

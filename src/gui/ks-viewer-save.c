@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-gallery-item.h"
 #include "ks-viewer-private.h"
 
 /* Saving: the library's file copied as it is when the format matches,
@@ -87,17 +88,10 @@ save_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autofree char *name = g_file_get_parse_name (data->file);
 
-  input = g_file_load_bytes (data->source, cancellable, NULL, &error);
+  input = ks_gallery_item_read_image_file (data->source, cancellable, &error);
   if (input == NULL)
     {
-      g_autofree char *source_name = g_file_get_parse_name (data->source);
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, KS_ERROR, KS_ERROR_IO,
-                                 _("The image could not be read from the library (“%s”): %s"),
-                                 source_name, error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 

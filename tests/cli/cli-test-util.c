@@ -10,6 +10,19 @@
 
 const char *cli_path;
 
+void
+cli_test_init (int    *argc,
+               char ***argv)
+{
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  cli_path = g_getenv ("KONTEXT_CLI");
+  if (*argc > 1)
+    cli_path = (*argv)[1];
+  if (cli_path == NULL)
+    g_error ("Pass the path of kontext-cli as the first argument or in KONTEXT_CLI");
+}
+
 static void
 remove_tree (const char *path)
 {

@@ -12,6 +12,15 @@ G_BEGIN_DECLS
 
 extern const char *cli_path;
 
+/* g_test_init() with isolated dirs, then cli_path from the first argument
+ * or $KONTEXT_CLI (the test fails without either). */
+void cli_test_init (int    *argc,
+                    char ***argv);
+
+/* Adds a test that runs between fixture_set_up() and fixture_tear_down(). */
+#define CLI_TEST_ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
 typedef struct
 {
   KsSimServer *server;

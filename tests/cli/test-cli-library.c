@@ -568,24 +568,13 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  cli_test_init (&argc, &argv);
 
-  cli_path = g_getenv ("KONTEXT_CLI");
-  if (argc > 1)
-    cli_path = argv[1];
-  if (cli_path == NULL)
-    g_error ("Pass the path of kontext-cli as the first argument or in KONTEXT_CLI");
-
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
-  ADD ("/cli/library/by-default", test_library_by_default);
-  ADD ("/cli/library/opt-out", test_no_library);
-  ADD ("/cli/library/list", test_list);
-  ADD ("/cli/library/resume", test_resume);
-  ADD ("/cli/library/resume-unknown-and-resubmit", test_resume_unknown_and_resubmit);
-
-#undef ADD
+  CLI_TEST_ADD ("/cli/library/by-default", test_library_by_default);
+  CLI_TEST_ADD ("/cli/library/opt-out", test_no_library);
+  CLI_TEST_ADD ("/cli/library/list", test_list);
+  CLI_TEST_ADD ("/cli/library/resume", test_resume);
+  CLI_TEST_ADD ("/cli/library/resume-unknown-and-resubmit", test_resume_unknown_and_resubmit);
 
   return g_test_run ();
 }

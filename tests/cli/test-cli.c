@@ -497,31 +497,20 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  cli_test_init (&argc, &argv);
 
-  cli_path = g_getenv ("KONTEXT_CLI");
-  if (argc > 1)
-    cli_path = argv[1];
-  if (cli_path == NULL)
-    g_error ("Pass the path of kontext-cli as the first argument or in KONTEXT_CLI");
-
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
-  ADD ("/cli/edit/saves-images", test_edit_saves_images);
-  ADD ("/cli/generate/json-events", test_json_events);
-  ADD ("/cli/exit/unauthorized", test_unauthorized);
-  ADD ("/cli/exit/validation", test_validation);
-  ADD ("/cli/exit/content-policy", test_content_policy);
-  ADD ("/cli/exit/invalid-parameter", test_invalid_parameter);
-  ADD ("/cli/exit/network", test_result_keeps_dropping);
-  ADD ("/cli/exit/no-key", test_no_key);
-  ADD ("/cli/exit/cancel-unknown", test_cancel_unknown);
-  ADD ("/cli/exit/usage", test_usage);
-  ADD ("/cli/cancel-and-status", test_cancel_and_status);
-  ADD ("/cli/interrupt", test_interrupt);
-
-#undef ADD
+  CLI_TEST_ADD ("/cli/edit/saves-images", test_edit_saves_images);
+  CLI_TEST_ADD ("/cli/generate/json-events", test_json_events);
+  CLI_TEST_ADD ("/cli/exit/unauthorized", test_unauthorized);
+  CLI_TEST_ADD ("/cli/exit/validation", test_validation);
+  CLI_TEST_ADD ("/cli/exit/content-policy", test_content_policy);
+  CLI_TEST_ADD ("/cli/exit/invalid-parameter", test_invalid_parameter);
+  CLI_TEST_ADD ("/cli/exit/network", test_result_keeps_dropping);
+  CLI_TEST_ADD ("/cli/exit/no-key", test_no_key);
+  CLI_TEST_ADD ("/cli/exit/cancel-unknown", test_cancel_unknown);
+  CLI_TEST_ADD ("/cli/exit/usage", test_usage);
+  CLI_TEST_ADD ("/cli/cancel-and-status", test_cancel_and_status);
+  CLI_TEST_ADD ("/cli/interrupt", test_interrupt);
 
   return g_test_run ();
 }

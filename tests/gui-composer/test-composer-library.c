@@ -13,7 +13,7 @@
 
 #include "ks-core.h"
 
-#include "ks-composer.h"
+#include "composer-fixture.h"
 #include "ks-gallery-item.h"
 #include "ks-test-gui.h"
 #include "library-fixtures.h"
@@ -32,34 +32,16 @@ typedef struct
 } Fixture;
 
 static void
-on_error (KsComposer *composer,
-          const char *message,
-          Fixture    *fixture)
-{
-  g_test_message ("error: %s", message);
-  g_ptr_array_add (fixture->errors, g_strdup (message));
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  GtkWidget *composer;
-
   fixture->backend = g_memory_settings_backend_new ();
   fixture->settings = g_settings_new_with_backend (BASE_APP_ID, fixture->backend);
   fixture->errors = g_ptr_array_new_with_free_func (g_free);
   fixture->library = ks_test_library_new ();
 
-  composer = ks_composer_new (fixture->settings);
-  fixture->composer = KS_COMPOSER (composer);
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_title (fixture->window, "Composer");
-  gtk_window_set_default_size (fixture->window, 380, 1000);
-  gtk_window_set_child (fixture->window, composer);
-  gtk_window_present (fixture->window);
-  g_signal_connect (composer, "error", G_CALLBACK (on_error), fixture);
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 2);
+  fixture->composer = ks_test_composer_open (fixture->settings, fixture->errors,
+                                             &fixture->window);
 }
 
 static void
@@ -75,67 +57,11 @@ fixture_tear_down (Fixture       *fixture,
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-typedef struct
-{
-  Fixture *fixture;
-  guint    n;
-} Count;
-
-static gboolean
-not_busy (gpointer data)
-{
-  gboolean busy = TRUE;
-
-  g_object_get (data, "busy", &busy, NULL);
-  return !busy;
-}
-
-static gboolean
-has_n_references (gpointer data)
-{
-  Count *count = data;
-
-  return ks_composer_get_n_references (count->fixture->composer) == count->n;
-}
-
-static void
-wait_references (Fixture *fixture,
-                 guint    n)
-{
-  Count count = { fixture, n };
-
-  g_assert_true (ks_test_gui_wait_until (not_busy, fixture->composer, DEADLINE_MS));
-  g_assert_true (ks_test_gui_wait_until (has_n_references, &count, DEADLINE_MS));
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 2);
-}
-
 static GtkWidget *
 find (Fixture    *fixture,
       const char *name)
 {
-  GtkWidget *widget = ks_test_gui_find_by_name (GTK_WIDGET (fixture->composer), name);
-
-  g_assert_nonnull (widget);
-  return widget;
-}
-
-static gboolean
-shows_text (Fixture    *fixture,
-            const char *text)
-{
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 1);
-  return ks_test_gui_find_text (GTK_WIDGET (fixture->composer), text) != NULL;
-}
-
-static const char *
-reference (Fixture *fixture,
-           guint    i)
-{
-  const char * const *refs = ks_params_get_references (ks_composer_get_params (fixture->composer));
-
-  g_assert_nonnull (refs);
-  g_assert_cmpuint (g_strv_length ((char **) refs), >, i);
-  return refs[i];
+  return ks_test_composer_find (fixture->composer, name);
 }
 
 static char *
@@ -228,11 +154,11 @@ test_reuse_settings (Fixture       *fixture,
 
     ks_test_write_image (scratch, 64, 64, "png", 0x808080ff);
     ks_composer_add_file (fixture->composer, file);
-    wait_references (fixture, 1);
+    ks_test_composer_wait_references (fixture->composer, 1);
   }
 
   ks_composer_reuse_record (fixture->composer, fixture->library, record);
-  wait_references (fixture, 2);
+  ks_test_composer_wait_references (fixture->composer, 2);
   g_assert_cmpuint (fixture->errors->len, ==, 0);
 
   /* Every control, as it was. */
@@ -251,11 +177,11 @@ test_reuse_settings (Fixture       *fixture,
 
   /* The references as they were sent, in order: the library's stored copy
    * (shown under the name it had) and the address. */
-  g_assert_cmpstr (reference (fixture, 0), ==, stored_path);
-  g_assert_cmpstr (reference (fixture, 1), ==, DONUT_URL);
-  g_assert_true (shows_text (fixture, "flour.png"));
-  g_assert_true (shows_text (fixture, "400 × 300"));
-  g_assert_true (shows_text (fixture, "Combine 2 images"));
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 0), ==, stored_path);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 1), ==, DONUT_URL);
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "flour.png"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "400 × 300"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Combine 2 images"));
 
   /* And so the parameters that Generate would send. */
   g_assert_cmpstr (ks_endpoint_get_id (ks_params_get_endpoint (params)), ==, "fal-ai/flux-pro/kontext/max/multi");
@@ -285,7 +211,7 @@ test_reuse_settings (Fixture       *fixture,
   text_record = ks_test_library_add_record (fixture->library, plain, 1, 0, "jpeg", 0x20a040ff);
 
   ks_composer_reuse_record (fixture->composer, fixture->library, text_record);
-  wait_references (fixture, 0);
+  ks_test_composer_wait_references (fixture->composer, 0);
   g_clear_pointer (&prompt, g_free);
   prompt = dup_prompt_text (fixture);
   g_assert_cmpstr (prompt, ==, "A lighthouse at dusk");
@@ -327,45 +253,45 @@ test_use_as_reference (Fixture       *fixture,
   /* The result's own file becomes the only reference; the result is the
    * parent, with the image used. */
   ks_composer_add_file (fixture->composer, other);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   ks_composer_use_item (fixture->composer, second);
-  wait_references (fixture, 1);
-  g_assert_cmpstr (reference (fixture, 0), ==, path);
+  ks_test_composer_wait_references (fixture->composer, 1);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 0), ==, path);
   g_assert_cmpstr (ks_composer_get_parent (fixture->composer, &image), ==, ks_record_get_id (record));
   g_assert_cmpuint (image, ==, 1);
-  g_assert_true (shows_text (fixture, "Result 2 · seed " KS_TEST_RESULT_SEED_TEXT));
-  g_assert_true (shows_text (fixture, "320 × 240"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Result 2 · seed " KS_TEST_RESULT_SEED_TEXT));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "320 × 240"));
 
   /* Another reference beside it: still an edit of that result, also
    * once the result is moved after it. */
   ks_composer_add_file (fixture->composer, other);
-  wait_references (fixture, 2);
+  ks_test_composer_wait_references (fixture->composer, 2);
   g_assert_cmpstr (ks_composer_get_parent (fixture->composer, NULL), ==, ks_record_get_id (record));
   tile = GTK_WIDGET (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (find (fixture, "references_box")), 0));
   g_assert_true (gtk_widget_activate_action (tile, "tile.move-right", NULL));
-  g_assert_cmpstr (reference (fixture, 1), ==, path);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 1), ==, path);
   g_assert_cmpstr (ks_composer_get_parent (fixture->composer, NULL), ==, ks_record_get_id (record));
 
   /* Cleared: no parent. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.clear-references", NULL));
-  wait_references (fixture, 0);
+  ks_test_composer_wait_references (fixture->composer, 0);
   g_assert_null (ks_composer_get_parent (fixture->composer, &image));
 
   /* Again, then the result's tile removed: no parent either. */
   ks_composer_use_item (fixture->composer, second);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   g_assert_nonnull (ks_composer_get_parent (fixture->composer, NULL));
   tile = GTK_WIDGET (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (find (fixture, "references_box")), 0));
   g_assert_true (gtk_widget_activate_action (tile, "tile.remove", NULL));
-  wait_references (fixture, 0);
+  ks_test_composer_wait_references (fixture->composer, 0);
   g_assert_null (ks_composer_get_parent (fixture->composer, NULL));
 
   /* Again, then replaced by the settings of an original: no parent. */
   ks_composer_use_item (fixture->composer, second);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   g_assert_nonnull (ks_composer_get_parent (fixture->composer, NULL));
   ks_composer_reuse_record (fixture->composer, fixture->library, record);
-  wait_references (fixture, 0);
+  ks_test_composer_wait_references (fixture->composer, 0);
   g_assert_null (ks_composer_get_parent (fixture->composer, NULL));
 
   /* An image the safety check withheld cannot be used: said why. */
@@ -405,19 +331,17 @@ test_reuse_keeps_parent (Fixture       *fixture,
   ks_record_set_parent (edit, ks_record_get_id (original), 0);
 
   ks_composer_reuse_record (fixture->composer, fixture->library, edit);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   g_assert_cmpstr (ks_composer_get_parent (fixture->composer, &image), ==, ks_record_get_id (original));
   g_assert_cmpuint (image, ==, 0);
-  g_assert_true (shows_text (fixture, "Edit"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Edit"));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
 #define ADD(path, func) \

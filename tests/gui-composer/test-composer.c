@@ -15,8 +15,9 @@
 
 #include "ks-core.h"
 
-#include "ks-composer.h"
+#include "composer-fixture.h"
 #include "ks-test-gui.h"
+#include "library-fixtures.h"
 
 #define DEADLINE_MS 20000
 
@@ -35,37 +36,6 @@ typedef struct
 } Fixture;
 
 static void
-write_image (const char *path,
-             int         width,
-             int         height,
-             const char *type,
-             guint32     colour)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  g_autoptr(GError) error = NULL;
-
-  gdk_pixbuf_fill (pixbuf, colour);
-  /* Some structure, so thumbnails and screenshots are not flat. */
-  for (int i = 0; i < 6; i++)
-    {
-      g_autoptr(GdkPixbuf) band = gdk_pixbuf_new_subpixbuf (pixbuf, i * width / 6, 0, width / 12, height);
-
-      gdk_pixbuf_fill (band, (colour ^ (0x30507000u * (i + 1))) | 0xff);
-    }
-  g_assert_true (gdk_pixbuf_save (pixbuf, path, type, &error, NULL));
-  g_assert_no_error (error);
-}
-
-static void
-on_error (KsComposer *composer,
-          const char *message,
-          Fixture    *fixture)
-{
-  g_test_message ("error: %s", message);
-  g_ptr_array_add (fixture->errors, g_strdup (message));
-}
-
-static void
 on_submit (KsComposer *composer,
            KsParams   *params,
            Fixture    *fixture)
@@ -76,19 +46,11 @@ on_submit (KsComposer *composer,
 static KsComposer *
 open_composer (Fixture *fixture)
 {
-  GtkWidget *composer = ks_composer_new (fixture->settings);
+  KsComposer *composer = ks_test_composer_open (fixture->settings, fixture->errors,
+                                                &fixture->window);
 
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_title (fixture->window, "Composer");
-  gtk_window_set_default_size (fixture->window, 380, 1000);
-  gtk_window_set_child (fixture->window, composer);
-  gtk_window_present (fixture->window);
-
-  g_signal_connect (composer, "error", G_CALLBACK (on_error), fixture);
   g_signal_connect (composer, "submit", G_CALLBACK (on_submit), fixture);
-
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 2);
-  return KS_COMPOSER (composer);
+  return composer;
 }
 
 static void
@@ -114,8 +76,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->landscape = g_build_filename (fixture->dir, "flour.png", NULL);
   fixture->square = g_build_filename (fixture->dir, "donut.jpg", NULL);
   fixture->text_file = g_build_filename (fixture->dir, "notes.txt", NULL);
-  write_image (fixture->landscape, 400, 300, "png", 0xd9a066ff);
-  write_image (fixture->square, 256, 256, "jpeg", 0x6a8fd0ff);
+  ks_test_write_image (fixture->landscape, 400, 300, "png", 0xd9a066ff);
+  ks_test_write_image (fixture->square, 256, 256, "jpeg", 0x6a8fd0ff);
   g_assert_true (g_file_set_contents (fixture->text_file, "Shopping list: flour, sugar, eggs.\n", -1, NULL));
 
   fixture->composer = open_composer (fixture);
@@ -142,20 +104,18 @@ fixture_tear_down (Fixture       *fixture,
 
 /* ---- Helpers ------------------------------------------------------------- */
 
+static GtkWidget *
+find (Fixture    *fixture,
+      const char *name)
+{
+  return ks_test_composer_find (fixture->composer, name);
+}
+
 typedef struct
 {
   Fixture *fixture;
   guint    n;
 } Count;
-
-static gboolean
-has_n_references (gpointer data)
-{
-  Count *count = data;
-
-  return ks_composer_get_n_references (count->fixture->composer) == count->n &&
-         !ks_test_gui_find_text (GTK_WIDGET (count->fixture->composer), "Reading the reference");
-}
 
 static gboolean
 has_n_errors (gpointer data)
@@ -175,17 +135,6 @@ not_busy (gpointer data)
 }
 
 static void
-wait_references (Fixture *fixture,
-                 guint    n)
-{
-  Count count = { fixture, n };
-
-  g_assert_true (ks_test_gui_wait_until (not_busy, fixture->composer, DEADLINE_MS));
-  g_assert_true (ks_test_gui_wait_until (has_n_references, &count, DEADLINE_MS));
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 2);
-}
-
-static void
 wait_errors (Fixture *fixture,
              guint    n)
 {
@@ -193,24 +142,6 @@ wait_errors (Fixture *fixture,
 
   g_assert_true (ks_test_gui_wait_until (has_n_errors, &count, DEADLINE_MS));
   g_assert_true (ks_test_gui_wait_until (not_busy, fixture->composer, DEADLINE_MS));
-}
-
-static GtkWidget *
-find (Fixture    *fixture,
-      const char *name)
-{
-  GtkWidget *widget = ks_test_gui_find_by_name (GTK_WIDGET (fixture->composer), name);
-
-  g_assert_nonnull (widget);
-  return widget;
-}
-
-static gboolean
-shows_text (Fixture    *fixture,
-            const char *text)
-{
-  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 1);
-  return ks_test_gui_find_text (GTK_WIDGET (fixture->composer), text) != NULL;
 }
 
 static GtkDropTarget *
@@ -271,16 +202,6 @@ new_texture (int     width,
   return gdk_texture_new_for_pixbuf (pixbuf);
 }
 
-static const char *
-reference (Fixture *fixture,
-           guint    i)
-{
-  const char * const *refs = ks_params_get_references (ks_composer_get_params (fixture->composer));
-
-  g_assert_cmpuint (g_strv_length ((char **) refs), >, i);
-  return refs[i];
-}
-
 static KsMode
 params_mode (Fixture *fixture)
 {
@@ -301,7 +222,7 @@ test_prompt_and_cost (Fixture       *fixture,
   g_assert_false (ks_composer_get_can_submit (composer));
   g_assert_false (gtk_widget_get_sensitive (generate));
   g_assert_nonnull (strstr (ks_composer_get_reason (composer), "Describe the"));
-  g_assert_true (shows_text (fixture, ks_composer_get_reason (composer)));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, ks_composer_get_reason (composer)));
   g_assert_false (ks_composer_submit (composer));
   g_assert_cmpuint (fixture->submitted->len, ==, 0);
   /* Whitespace is not an instruction. */
@@ -315,20 +236,20 @@ test_prompt_and_cost (Fixture       *fixture,
   g_assert_null (ks_composer_get_reason (composer));
   g_assert_true (gtk_widget_get_sensitive (generate));
   g_assert_false (gtk_widget_get_visible (find (fixture, "reason_label")));
-  g_assert_true (shows_text (fixture, "1 image · $0.04"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "1 image · $0.04"));
   g_assert_cmpstr (ks_params_get_prompt (params), ==, "   \n A donut on a floury table");
   g_assert_cmpint (params_mode (fixture), ==, KS_MODE_TEXT_TO_IMAGE);
-  g_assert_true (shows_text (fixture, "Text to image"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Text to image"));
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (find (fixture, "num_images_spin")), 3);
   g_assert_cmpint (g_settings_get_int (fixture->settings, "num-images"), ==, 3);
   g_assert_cmpint (ks_params_get_num_images (params), ==, 3);
-  g_assert_true (shows_text (fixture, "3 images · $0.12"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "3 images · $0.12"));
 
   adw_combo_row_set_selected (ADW_COMBO_ROW (find (fixture, "model_row")), 1);
   g_assert_cmpstr (g_settings_get_string (fixture->settings, "model"), ==, "max");
   g_assert_cmpint (ks_endpoint_get_model (ks_params_get_endpoint (params)), ==, KS_MODEL_MAX);
-  g_assert_true (shows_text (fixture, "3 images · $0.24"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "3 images · $0.24"));
   g_assert_cmpuint (ks_params_get_cost (params), ==, 240000);
 }
 
@@ -393,13 +314,13 @@ test_drop (Fixture       *fixture,
 
   /* An image file from Files. */
   g_assert_true (drop_files (fixture, fixture->landscape, NULL));
-  wait_references (fixture, 1);
-  g_assert_cmpstr (reference (fixture, 0), ==, fixture->landscape);
+  ks_test_composer_wait_references (fixture->composer, 1);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 0), ==, fixture->landscape);
   g_assert_cmpint (params_mode (fixture), ==, KS_MODE_EDIT);
   g_assert_cmpstr (ks_endpoint_get_id (ks_params_get_endpoint (params)), ==, "fal-ai/flux-pro/kontext");
-  g_assert_true (shows_text (fixture, "flour.png"));
-  g_assert_true (shows_text (fixture, "400 × 300"));
-  g_assert_true (shows_text (fixture, "Edit"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "flour.png"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "400 × 300"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Edit"));
   g_assert_true (ks_composer_get_can_submit (fixture->composer));
 
   /* A file that is not an image: refused with its name, the reference stays. */
@@ -409,38 +330,38 @@ test_drop (Fixture       *fixture,
   wait_errors (fixture, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (fixture->errors, 0), "notes.txt"));
   g_assert_cmpuint (ks_composer_get_n_references (fixture->composer), ==, 1);
-  g_assert_cmpstr (reference (fixture, 0), ==, fixture->landscape);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 0), ==, fixture->landscape);
 
   /* Image data, e.g. from a browser: kept in the cache as a file. */
   g_value_unset (&value);
   g_value_init (&value, GDK_TYPE_TEXTURE);
   g_value_set_object (&value, texture);
   g_assert_true (drop_value (fixture, &value));
-  wait_references (fixture, 2);
+  ks_test_composer_wait_references (fixture->composer, 2);
   cache_dir = g_build_filename (g_get_user_cache_dir (), "kontext-studio", "references", NULL);
-  g_assert_true (g_str_has_prefix (reference (fixture, 1), cache_dir));
-  g_assert_true (g_str_has_suffix (reference (fixture, 1), ".png"));
-  g_assert_true (g_file_test (reference (fixture, 1), G_FILE_TEST_IS_REGULAR));
-  g_assert_true (shows_text (fixture, "64 × 48"));
+  g_assert_true (g_str_has_prefix (ks_test_composer_reference (fixture->composer, 1), cache_dir));
+  g_assert_true (g_str_has_suffix (ks_test_composer_reference (fixture->composer, 1), ".png"));
+  g_assert_true (g_file_test (ks_test_composer_reference (fixture->composer, 1), G_FILE_TEST_IS_REGULAR));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "64 × 48"));
 
   /* Two references: the multi endpoint. */
   g_assert_cmpint (params_mode (fixture), ==, KS_MODE_MULTI);
   g_assert_cmpstr (ks_endpoint_get_id (ks_params_get_endpoint (params)), ==, "fal-ai/flux-pro/kontext/multi");
-  g_assert_true (shows_text (fixture, "Combine 2 images"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Combine 2 images"));
   g_assert_true (ks_composer_get_can_submit (fixture->composer));
 
   /* Reorder from the keyboard: the first moves right. */
   tile = GTK_WIDGET (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (find (fixture, "references_box")), 0));
   g_assert_true (gtk_widget_activate_action (tile, "tile.move-right", NULL));
-  g_assert_cmpstr (reference (fixture, 1), ==, fixture->landscape);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 1), ==, fixture->landscape);
 
   /* Remove one: back to an edit. */
   tile = GTK_WIDGET (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (find (fixture, "references_box")), 0));
   g_assert_true (gtk_widget_activate_action (tile, "tile.remove", NULL));
-  wait_references (fixture, 1);
-  g_assert_cmpstr (reference (fixture, 0), ==, fixture->landscape);
+  ks_test_composer_wait_references (fixture->composer, 1);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 0), ==, fixture->landscape);
   g_assert_cmpint (params_mode (fixture), ==, KS_MODE_EDIT);
-  g_assert_true (shows_text (fixture, "Edit"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "Edit"));
 
   /* Clearing: text to image again. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.clear-references", NULL));
@@ -461,9 +382,9 @@ test_paste (Fixture       *fixture,
   /* An image copied in another application. */
   gdk_clipboard_set_texture (clipboard, texture);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.paste", NULL));
-  wait_references (fixture, 1);
-  g_assert_true (shows_text (fixture, "120 × 90"));
-  g_assert_true (g_file_test (reference (fixture, 0), G_FILE_TEST_IS_REGULAR));
+  ks_test_composer_wait_references (fixture->composer, 1);
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "120 × 90"));
+  g_assert_true (g_file_test (ks_test_composer_reference (fixture->composer, 0), G_FILE_TEST_IS_REGULAR));
 
   /* A copied file that is not an image: refused, the reference stays. */
   gdk_clipboard_set (clipboard, G_TYPE_FILE, text);
@@ -475,9 +396,9 @@ test_paste (Fixture       *fixture,
   /* A copied image file is added. */
   gdk_clipboard_set (clipboard, G_TYPE_FILE, image);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.paste", NULL));
-  wait_references (fixture, 2);
-  g_assert_cmpstr (reference (fixture, 1), ==, fixture->square);
-  g_assert_true (shows_text (fixture, "256 × 256"));
+  ks_test_composer_wait_references (fixture->composer, 2);
+  g_assert_cmpstr (ks_test_composer_reference (fixture->composer, 1), ==, fixture->square);
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "256 × 256"));
 
   /* Plain text goes to the prompt, as a paste would. */
   gdk_clipboard_set_text (clipboard, "a cat in a hat");
@@ -507,7 +428,7 @@ test_aspect_warning (Fixture       *fixture,
   g_assert_cmpstr (ks_params_get_aspect_ratio (params), ==, "1:1");
 
   ks_composer_add_file (fixture->composer, file);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   model = adw_combo_row_get_model (aspect);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 10);
   first = g_list_model_get_item (model, 0);
@@ -527,7 +448,7 @@ test_aspect_warning (Fixture       *fixture,
   g_assert_cmpstr (ks_params_get_aspect_ratio (params), ==, "16:9");
   g_assert_cmpstr (g_settings_get_string (fixture->settings, "aspect-ratio"), ==, "16:9");
   g_assert_true (gtk_widget_get_visible (warning));
-  g_assert_true (shows_text (fixture, "This crops the reference"));
+  g_assert_true (ks_test_composer_shows_text (fixture->composer, "This crops the reference"));
 
   /* 4:3 does not. */
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
@@ -554,7 +475,7 @@ test_submit (Fixture       *fixture,
   guint64 seed = 0;
 
   ks_composer_add_file (fixture->composer, file);
-  wait_references (fixture, 1);
+  ks_test_composer_wait_references (fixture->composer, 1);
   ks_composer_set_prompt (fixture->composer, "Put a donut next to the flour");
 
   /* Random seed mode: a seed is drawn into the snapshot. */
@@ -653,7 +574,7 @@ test_screenshots (Fixture       *fixture,
   g_assert_cmpuint (colours, >, 20);
 
   g_assert_true (drop_files (fixture, fixture->landscape, fixture->square, NULL));
-  wait_references (fixture, 2);
+  ks_test_composer_wait_references (fixture->composer, 2);
   ks_composer_set_prompt (fixture->composer,
                           "Put the donut from the second picture next to the flour, "
                           "on the same wooden table, in soft morning light");
@@ -668,9 +589,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return g_test_run ();
 
 #define ADD(path, func) \

@@ -699,12 +699,6 @@ test_gallery_thumbnails_off_main_thread (Fixture       *fixture,
   }
 }
 
-static gboolean
-stack_settled (gpointer data)
-{
-  return !gtk_stack_get_transition_running (GTK_STACK (data));
-}
-
 /* Lets the crossfade between the empty state and the grid end: both
  * pages are on screen while it runs. */
 static void
@@ -714,7 +708,7 @@ wait_stack_settled (Fixture *fixture)
   GtkWidget *stack = ks_test_gui_find_by_name (GTK_WIDGET (fixture->gallery), "stack");
 
   ks_test_gui_wait_frames (fixture->window, 2);
-  g_assert_true (ks_test_gui_wait_until (stack_settled, stack, DEADLINE_MS));
+  g_assert_true (ks_test_gui_wait_stack_settled (stack, DEADLINE_MS));
   ks_test_gui_wait_frames (fixture->window, 1);
 }
 
@@ -1120,9 +1114,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return g_test_run ();
 
 #define ADD(path, func) \

@@ -184,20 +184,14 @@ static GtkWidget *
 find (Fixture    *fixture,
       const char *name)
 {
-  GtkWidget *widget = ks_test_gui_find_by_name (fixture->window, name);
-
-  if (widget == NULL)
-    g_error ("No widget named “%s” in the preferences window", name);
-  return widget;
+  return ks_test_gui_get (fixture->window, name);
 }
 
 static const char *
 subtitle (Fixture    *fixture,
           const char *row_name)
 {
-  const char *text = adw_action_row_get_subtitle (ADW_ACTION_ROW (find (fixture, row_name)));
-
-  return text != NULL ? text : "";
+  return ks_test_gui_row_subtitle (fixture->window, row_name);
 }
 
 static void
@@ -250,41 +244,14 @@ expected_size (Fixture *fixture,
 }
 
 static AdwMessageDialog *
-find_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data))
-      return l->data;
-
-  return NULL;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  AdwMessageDialog *dialog = find_dialog ();
-
-  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
-}
-
-static gboolean
-dialog_gone (gpointer data)
-{
-  return find_dialog () == NULL;
-}
-
-static AdwMessageDialog *
 ask_to_empty (Fixture *fixture)
 {
   AdwMessageDialog *dialog;
 
   g_assert_true (gtk_widget_get_sensitive (find (fixture, "empty_trash_button")));
   g_signal_emit_by_name (find (fixture, "empty_trash_button"), "clicked");
-  g_assert_true (ks_test_gui_wait_until (dialog_shown, NULL, WAIT_MS));
-
-  dialog = find_dialog ();
+  dialog = ks_test_gui_wait_message_dialog (WAIT_MS);
+  g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Empty the Trash?");
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
                    "The job in the trash and its images will be deleted for good.");
@@ -376,7 +343,7 @@ test_library_page (Fixture       *fixture,
   /* Cancel keeps everything. */
   dialog = ask_to_empty (fixture);
   adw_message_dialog_response (dialog, "cancel");
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
   ks_test_gui_spin (200);
   for (guint i = 0; i < 2; i++)
     g_assert_true (g_file_query_exists (emptied.gone[i], NULL));
@@ -385,7 +352,7 @@ test_library_page (Fixture       *fixture,
   /* Empty: the files go, the size follows, the button has nothing to do. */
   dialog = ask_to_empty (fixture);
   adw_message_dialog_response (dialog, "empty");
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
   g_assert_true (ks_test_gui_wait_until (trash_emptied, &emptied, WAIT_MS));
   g_assert_true (g_file_query_exists (kept_record, NULL));
   g_assert_true (g_file_query_exists (kept_image, NULL));
@@ -439,9 +406,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
   g_test_add ("/library-page/size-and-trash", Fixture, NULL,

@@ -221,43 +221,11 @@ answered (gpointer data)
   return ((Answer *) data)->done;
 }
 
-static AdwMessageDialog *find_dialog (void);
-
 /* Answered, or asking: whichever comes first. */
 static gboolean
 answered_or_asking (gpointer data)
 {
-  return ((Answer *) data)->done || find_dialog () != NULL;
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-  AdwMessageDialog *found = NULL;
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data))
-      {
-        g_assert_null (found);  /* one dialog at a time */
-        found = ADW_MESSAGE_DIALOG (l->data);
-      }
-
-  return found;
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  AdwMessageDialog *dialog = find_dialog ();
-
-  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
-}
-
-static gboolean
-dialog_gone (gpointer data)
-{
-  return find_dialog () == NULL;
+  return ((Answer *) data)->done || ks_test_gui_find_message_dialog () != NULL;
 }
 
 /* Spent this month: $0.08 (a [max] image), now. */
@@ -290,7 +258,7 @@ test_confirm_within (Fixture       *fixture,
   g_assert_true (ks_test_gui_wait_until (answered_or_asking, &answer, WAIT_MS));
   g_assert_true (answer.done);
   g_assert_true (answer.submit);
-  g_assert_null (find_dialog ());
+  g_assert_null (ks_test_gui_find_message_dialog ());
 
   /* No budget: never asks, whatever the cost. */
   g_settings_set_double (fixture->settings, "monthly-budget", 0.0);
@@ -299,7 +267,7 @@ test_confirm_within (Fixture       *fixture,
   g_assert_true (ks_test_gui_wait_until (answered_or_asking, &uncapped, WAIT_MS));
   g_assert_true (uncapped.done);
   g_assert_true (uncapped.submit);
-  g_assert_null (find_dialog ());
+  g_assert_null (ks_test_gui_find_message_dialog ());
 
   gtk_window_destroy (GTK_WINDOW (parent));
 }
@@ -315,10 +283,10 @@ ask_over (Fixture      *fixture,
 
   ks_budget_confirm_async (GTK_WINDOW (parent), fixture->settings, fixture->library,
                            80000, cancellable, confirm_cb, answer);
-  g_assert_true (ks_test_gui_wait_until (dialog_shown, NULL, WAIT_MS));
+  dialog = ks_test_gui_wait_message_dialog (WAIT_MS);
+  g_assert_nonnull (dialog);
   g_assert_false (answer->done);
 
-  dialog = find_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Over your monthly budget");
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
                    "This job costs $0.08. You have spent $0.08 of your $0.12 budget this month.");
@@ -345,13 +313,13 @@ test_confirm_over (Fixture       *fixture,
   adw_message_dialog_response (dialog, "cancel");
   g_assert_true (ks_test_gui_wait_until (answered, &cancel, WAIT_MS));
   g_assert_false (cancel.submit);
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
 
   dialog = ask_over (fixture, parent, NULL, &submit);
   adw_message_dialog_response (dialog, "submit");
   g_assert_true (ks_test_gui_wait_until (answered, &submit, WAIT_MS));
   g_assert_true (submit.submit);
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
 
   gtk_window_destroy (GTK_WINDOW (parent));
 }
@@ -393,13 +361,13 @@ test_confirm_buttons (Fixture       *fixture,
   g_signal_emit_by_name (button, "clicked");
   g_assert_true (ks_test_gui_wait_until (answered, &clicked, WAIT_MS));
   g_assert_true (clicked.submit);
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
 
   dialog = ask_over (fixture, parent, NULL, &closed);
   gtk_window_close (GTK_WINDOW (dialog));
   g_assert_true (ks_test_gui_wait_until (answered, &closed, WAIT_MS));
   g_assert_false (closed.submit);
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
 
   gtk_window_destroy (GTK_WINDOW (parent));
 }
@@ -418,7 +386,7 @@ test_confirm_cancelled (Fixture       *fixture,
   g_cancellable_cancel (cancellable);
   g_assert_true (ks_test_gui_wait_until (answered, &answer, WAIT_MS));
   g_assert_false (answer.submit);
-  g_assert_true (ks_test_gui_wait_until (dialog_gone, NULL, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_message_dialog_gone (WAIT_MS));
 
   /* Cancelled before asking: no dialog at all. */
   g_cancellable_cancel (cancelled);
@@ -426,7 +394,7 @@ test_confirm_cancelled (Fixture       *fixture,
                            80000, cancelled, confirm_cb, &early);
   g_assert_true (ks_test_gui_wait_until (answered, &early, WAIT_MS));
   g_assert_false (early.submit);
-  g_assert_null (find_dialog ());
+  g_assert_null (ks_test_gui_find_message_dialog ());
 
   gtk_window_destroy (GTK_WINDOW (parent));
 }
@@ -435,9 +403,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
   g_test_add ("/spending/sums", Fixture, NULL,

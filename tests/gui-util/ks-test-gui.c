@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks-test-gui.h"
+#include "ks-gallery-item.h"
 
 static char **real_data_dirs;
 
@@ -385,4 +386,136 @@ ks_test_gui_find_by_name (GtkWidget  *root,
     }
 
   return NULL;
+}
+
+GtkWidget *
+ks_test_gui_get (GtkWidget  *root,
+                 const char *name)
+{
+  GtkWidget *widget = ks_test_gui_find_by_name (root, name);
+
+  if (widget == NULL)
+    g_error ("No widget named “%s” in the %s", name, G_OBJECT_TYPE_NAME (root));
+  return widget;
+}
+
+const char *
+ks_test_gui_label_text (GtkWidget  *root,
+                        const char *name)
+{
+  GtkWidget *label = ks_test_gui_get (root, name);
+
+  g_assert_true (GTK_IS_LABEL (label));
+  return gtk_label_get_label (GTK_LABEL (label));
+}
+
+const char *
+ks_test_gui_row_subtitle (GtkWidget  *root,
+                          const char *name)
+{
+  const char *text = adw_action_row_get_subtitle (ADW_ACTION_ROW (ks_test_gui_get (root, name)));
+
+  return text != NULL ? text : "";
+}
+
+GtkWidget *
+ks_test_gui_show (GtkWidget  *child,
+                  int         width,
+                  int         height,
+                  GtkWindow **out_window)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_title (GTK_WINDOW (window), "Kontext Studio");
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  ks_test_gui_wait_frames (child, 2);
+
+  *out_window = GTK_WINDOW (window);
+  return child;
+}
+
+static gboolean
+stack_settled (gpointer data)
+{
+  return !gtk_stack_get_transition_running (GTK_STACK (data));
+}
+
+gboolean
+ks_test_gui_wait_stack_settled (GtkWidget *root,
+                                guint      timeout_ms)
+{
+  GtkWidget *stack = GTK_IS_STACK (root) ? root : ks_test_gui_find_by_type (root, GTK_TYPE_STACK);
+
+  g_assert_nonnull (stack);
+  return ks_test_gui_wait_until (stack_settled, stack, timeout_ms);
+}
+
+AdwMessageDialog *
+ks_test_gui_find_message_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+  AdwMessageDialog *found = NULL;
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data))
+      {
+        g_assert_null (found);  /* one dialog at a time */
+        found = ADW_MESSAGE_DIALOG (l->data);
+      }
+
+  return found;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  AdwMessageDialog *dialog = ks_test_gui_find_message_dialog ();
+
+  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
+}
+
+static gboolean
+message_dialog_gone (gpointer data)
+{
+  return ks_test_gui_find_message_dialog () == NULL;
+}
+
+AdwMessageDialog *
+ks_test_gui_wait_message_dialog (guint timeout_ms)
+{
+  if (!ks_test_gui_wait_until (message_dialog_shown, NULL, timeout_ms))
+    return NULL;
+
+  return ks_test_gui_find_message_dialog ();
+}
+
+gboolean
+ks_test_gui_wait_message_dialog_gone (guint timeout_ms)
+{
+  return ks_test_gui_wait_until (message_dialog_gone, NULL, timeout_ms);
+}
+
+static gboolean
+item_loaded (gpointer data)
+{
+  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL &&
+         ks_gallery_item_get_thumbnail (KS_GALLERY_ITEM (data)) != NULL;
+}
+
+gboolean
+ks_test_gui_wait_item_loaded (KsGalleryItem *item,
+                              guint          timeout_ms)
+{
+  return ks_test_gui_wait_until (item_loaded, item, timeout_ms);
+}
+
+gboolean
+ks_test_gui_setup (int    *argc,
+                   char ***argv)
+{
+  ks_test_gui_preinit ();
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  return ks_test_gui_init ();
 }

@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "ks-gallery-item.h"
+
 G_BEGIN_DECLS
 
 /* Shared by the GUI tests: a real display (Xvfb in CI), the system's MIME
@@ -15,6 +17,10 @@ void      ks_test_gui_preinit        (void);
  * data dir and opens the display; fails the test (never skips) when there
  * is no display. Returns FALSE then. */
 gboolean  ks_test_gui_init           (void);
+/* ks_test_gui_preinit(), g_test_init() with isolated dirs, then
+ * ks_test_gui_init(): the start of every GUI test's main(). */
+gboolean  ks_test_gui_setup          (int         *argc,
+                                      char      ***argv);
 
 /* Iterates the default main context until @predicate returns TRUE or
  * @timeout_ms passes; returns the predicate's last answer. */
@@ -44,5 +50,40 @@ GtkWidget *ks_test_gui_find_text     (GtkWidget   *root,
 /* The first widget with the given GtkBuildable id or widget name. */
 GtkWidget *ks_test_gui_find_by_name  (GtkWidget   *root,
                                       const char  *name);
+/* Like ks_test_gui_find_by_name(), but fails the test when there is none. */
+GtkWidget *ks_test_gui_get           (GtkWidget   *root,
+                                      const char  *name);
+/* The text of the GtkLabel named @name under @root. */
+const char *ks_test_gui_label_text   (GtkWidget   *root,
+                                      const char  *name);
+/* The subtitle of the AdwActionRow named @name under @root; "" when none. */
+const char *ks_test_gui_row_subtitle (GtkWidget   *root,
+                                      const char  *name);
+
+/* Presents @child alone in a new window titled "Kontext Studio" of
+ * @width × @height, lets it lay out and paint, and returns @child; the
+ * window in @out_window. */
+GtkWidget *ks_test_gui_show          (GtkWidget   *child,
+                                      int          width,
+                                      int          height,
+                                      GtkWindow  **out_window);
+/* Waits until @root, when a GtkStack, or else the first GtkStack under it,
+ * has finished its transition; FALSE when it has not within @timeout_ms. */
+gboolean  ks_test_gui_wait_stack_settled (GtkWidget *root,
+                                          guint      timeout_ms);
+
+/* The AdwMessageDialog among the toplevels, or NULL; fails the test when
+ * there is more than one. */
+AdwMessageDialog *ks_test_gui_find_message_dialog      (void);
+/* Waits until a message dialog is up (mapped) and returns it; NULL when
+ * none came within @timeout_ms. */
+AdwMessageDialog *ks_test_gui_wait_message_dialog      (guint timeout_ms);
+/* Waits until no message dialog is left; FALSE when one still is after
+ * @timeout_ms. */
+gboolean          ks_test_gui_wait_message_dialog_gone (guint timeout_ms);
+/* Waits until @item has both its thumbnail and its full texture (what the
+ * viewer asks for); FALSE when not within @timeout_ms. */
+gboolean          ks_test_gui_wait_item_loaded (KsGalleryItem *item,
+                                                guint          timeout_ms);
 
 G_END_DECLS

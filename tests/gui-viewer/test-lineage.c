@@ -16,90 +16,15 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static KsParams *
-new_params (const char *prompt,
-            const char *format,
-            int         num_images)
-{
-  KsParams *params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
-
-  ks_params_set_prompt (params, prompt);
-  ks_params_set_output_format (params, format);
-  ks_params_set_num_images (params, num_images);
-  ks_params_set_aspect_ratio (params, "4:3");
-  ks_params_set_guidance_scale (params, 4.5);
-  ks_params_set_safety_tolerance (params, 3);
-  ks_params_set_seed (params, 42);
-
-  return params;
-}
-
-/* A finished record with its image files in @library. */
+/* A finished record with its image files in @library, in a colour of its
+ * own, so the steps can be told apart on screen. */
 static KsRecord *
 add_record (KsLibrary  *library,
             const char *prompt,
-            const char *format,
-            guint       n_images,
-            guint       n_flagged)
+            guint       n_images)
 {
-  g_autoptr(KsParams) params = new_params (prompt, format, n_images);
-
-  /* A colour of its own, so the steps can be told apart on screen. */
-  return ks_test_library_add_record (library, params, n_images, n_flagged, format,
+  return ks_test_library_add_result (library, prompt, "png", n_images, 0,
                                      0x4080c0ff ^ (g_str_hash (prompt) & 0xffffff00u));
-}
-
-/* The viewer asks for both; both loads have ended. */
-static gboolean
-texture_ready (gpointer data)
-{
-  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL &&
-         ks_gallery_item_get_thumbnail (KS_GALLERY_ITEM (data)) != NULL;
-}
-
-static GtkWidget *
-show_viewer (GtkWindow **out_window)
-{
-  GtkWidget *window = gtk_window_new ();
-  GtkWidget *viewer = ks_viewer_new ();
-
-  gtk_window_set_title (GTK_WINDOW (window), "Kontext Studio");
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
-  gtk_window_set_child (GTK_WINDOW (window), viewer);
-  gtk_window_present (GTK_WINDOW (window));
-  ks_test_gui_wait_frames (viewer, 2);
-
-  *out_window = GTK_WINDOW (window);
-  return viewer;
-}
-
-static const char *
-label_text (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *label = ks_test_gui_find_by_name (root, name);
-
-  g_assert_nonnull (label);
-  g_assert_true (GTK_IS_LABEL (label));
-  return gtk_label_get_label (GTK_LABEL (label));
-}
-
-static gboolean
-stack_settled (gpointer data)
-{
-  return !gtk_stack_get_transition_running (GTK_STACK (data));
-}
-
-/* The window, once the viewer's page has finished changing. */
-static guint
-screenshot (GtkWidget  *viewer,
-            GtkWindow  *window,
-            const char *name)
-{
-  GtkWidget *stack = ks_test_gui_find_by_type (viewer, GTK_TYPE_STACK);
-
-  g_assert_true (ks_test_gui_wait_until (stack_settled, stack, WAIT_MS));
-  return ks_test_gui_screenshot (GTK_WIDGET (window), name);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -160,15 +85,15 @@ static void
 test_lineage_chain (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *original = add_record (library, "A lighthouse on a cliff", "png", 2, 0);
-  KsRecord *edit = add_record (library, "Make it night", "png", 1, 0);
-  KsRecord *again = add_record (library, "Add a full moon", "png", 1, 0);
-  KsRecord *elsewhere = add_record (library, "A paper boat", "png", 1, 0);
+  KsRecord *original = add_record (library, "A lighthouse on a cliff", 2);
+  KsRecord *edit = add_record (library, "Make it night", 1);
+  KsRecord *again = add_record (library, "Add a full moon", 1);
+  KsRecord *elsewhere = add_record (library, "A paper boat", 1);
   g_autoptr(KsGalleryItem) item = NULL;
   Thumbnails thumbnails;
   KsLineage *lineage;
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
   GtkSelectionModel *selection;
 
   ks_record_set_parent (edit, ks_record_get_id (original), 1);
@@ -202,15 +127,16 @@ test_lineage_chain (void)
   thumbnails.root = GTK_WIDGET (lineage);
   thumbnails.n = 3;
   g_assert_true (ks_test_gui_wait_until (thumbnails_shown, &thumbnails, WAIT_MS));
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
-  g_assert_cmpuint (screenshot (viewer, window, "viewer-lineage.png"), >, 20);
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_stack_settled (viewer, WAIT_MS));
+  g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (window), "viewer-lineage.png"), >, 20);
 
   /* A click on step 1 (it selects it): the viewer shows the original's
    * edited image, and the strip stays as it was, marked there. */
   gtk_selection_model_select_item (selection, 0, TRUE);
   g_assert_true (shown_record (viewer) == original);
   g_assert_cmpint (ks_gallery_item_get_image_index (ks_viewer_get_item (KS_VIEWER (viewer))), ==, 1);
-  g_assert_cmpstr (label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff");
   g_assert_cmpuint (g_list_model_get_n_items (ks_lineage_get_steps (lineage)), ==, 3);
   g_assert_cmpuint (ks_lineage_get_position (lineage), ==, 0);
   g_assert_nonnull (ks_test_gui_find_text (viewer, "1 of 3"));
@@ -237,7 +163,7 @@ test_lineage_chain (void)
     g_assert_true (step_record (lineage, 2) == again);
     /* Every load started ends within the test. */
     g_assert_true (ks_test_gui_wait_until (thumbnails_shown, &thumbnails, WAIT_MS));
-    g_assert_true (ks_test_gui_wait_until (texture_ready, root, WAIT_MS));
+    g_assert_true (ks_test_gui_wait_item_loaded (root, WAIT_MS));
   }
 
   /* A result outside the chain: no strip. */
@@ -247,7 +173,7 @@ test_lineage_chain (void)
     ks_viewer_set_item (KS_VIEWER (viewer), other);
     g_assert_false (gtk_widget_get_visible (GTK_WIDGET (lineage)));
     g_assert_cmpuint (g_list_model_get_n_items (ks_lineage_get_steps (lineage)), ==, 1);
-    g_assert_true (ks_test_gui_wait_until (texture_ready, other, WAIT_MS));
+    g_assert_true (ks_test_gui_wait_item_loaded (other, WAIT_MS));
   }
 
   gtk_window_destroy (window);
@@ -257,12 +183,12 @@ static void
 test_lineage_missing_parent (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *orphan = add_record (library, "Make it night", "png", 1, 0);
-  KsRecord *first = add_record (library, "A loop, written by hand", "png", 1, 0);
-  KsRecord *second = add_record (library, "The other half of the loop", "png", 1, 0);
+  KsRecord *orphan = add_record (library, "Make it night", 1);
+  KsRecord *first = add_record (library, "A loop, written by hand", 1);
+  KsRecord *second = add_record (library, "The other half of the loop", 1);
   g_autoptr(KsGalleryItem) item = NULL;
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
   KsLineage *lineage = find_lineage (viewer);
 
   /* The parent was deleted for good: only this one, and no strip. */
@@ -289,7 +215,7 @@ test_lineage_missing_parent (void)
     Thumbnails thumbnails = { GTK_WIDGET (lineage), 2 };
 
     g_assert_true (ks_test_gui_wait_until (thumbnails_shown, &thumbnails, WAIT_MS));
-    g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+    g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
   }
 
   gtk_window_destroy (window);
@@ -299,9 +225,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
   g_test_add_func ("/lineage/chain", test_lineage_chain);

@@ -58,20 +58,14 @@ static GtkWidget *
 find (Fixture    *fixture,
       const char *name)
 {
-  GtkWidget *widget = ks_test_gui_find_by_name (fixture->window, name);
-
-  if (widget == NULL)
-    g_error ("No widget named “%s” in the preferences window", name);
-  return widget;
+  return ks_test_gui_get (fixture->window, name);
 }
 
 static const char *
 subtitle (Fixture    *fixture,
           const char *row_name)
 {
-  const char *text = adw_action_row_get_subtitle (ADW_ACTION_ROW (find (fixture, row_name)));
-
-  return text != NULL ? text : "";
+  return ks_test_gui_row_subtitle (fixture->window, row_name);
 }
 
 /* Every text the window shows: labels (row titles and subtitles are
@@ -328,9 +322,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
   server = ks_sim_server_new ();

@@ -20,50 +20,12 @@
 #define BIG_SEED G_GUINT64_CONSTANT (15860307465884635512)
 #define JOB_TIMEOUT_MS 60000
 #define WAIT_MS 20000
+#define COLOUR 0x4080c0ff
 
 static KsSimServer *server;
 static KsClient *client;
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static KsParams *
-new_params (const char *prompt,
-            const char *format,
-            int         num_images)
-{
-  KsParams *params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
-
-  ks_params_set_prompt (params, prompt);
-  ks_params_set_output_format (params, format);
-  ks_params_set_num_images (params, num_images);
-  ks_params_set_aspect_ratio (params, "4:3");
-  ks_params_set_guidance_scale (params, 4.5);
-  ks_params_set_safety_tolerance (params, 3);
-  ks_params_set_seed (params, 42);
-
-  return params;
-}
-
-/* A finished record with its image files in @library. */
-static KsRecord *
-add_record (KsLibrary  *library,
-            const char *prompt,
-            const char *format,
-            guint       n_images,
-            guint       n_flagged)
-{
-  g_autoptr(KsParams) params = new_params (prompt, format, n_images);
-
-  return ks_test_library_add_record (library, params, n_images, n_flagged, format, 0x4080c0ff);
-}
-
-/* The viewer asks for both; both loads have ended. */
-static gboolean
-texture_ready (gpointer data)
-{
-  return ks_gallery_item_get_texture (KS_GALLERY_ITEM (data)) != NULL &&
-         ks_gallery_item_get_thumbnail (KS_GALLERY_ITEM (data)) != NULL;
-}
 
 static GBytes *
 library_bytes (KsGalleryItem *item)
@@ -75,22 +37,6 @@ library_bytes (KsGalleryItem *item)
 
   g_assert_no_error (error);
   return bytes;
-}
-
-static GtkWidget *
-show_viewer (GtkWindow **out_window)
-{
-  GtkWidget *window = gtk_window_new ();
-  GtkWidget *viewer = ks_viewer_new ();
-
-  gtk_window_set_title (GTK_WINDOW (window), "Kontext Studio");
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
-  gtk_window_set_child (GTK_WINDOW (window), viewer);
-  gtk_window_present (GTK_WINDOW (window));
-  ks_test_gui_wait_frames (viewer, 2);
-
-  *out_window = GTK_WINDOW (window);
-  return viewer;
 }
 
 /* The button (or any actionable) that triggers @action_name. */
@@ -126,17 +72,6 @@ action_enabled (GtkWidget  *viewer,
   /* Let the action muxer propagate the state to the button. */
   ks_test_gui_spin (20);
   return gtk_widget_get_sensitive (button);
-}
-
-static const char *
-label_text (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *label = ks_test_gui_find_by_name (root, name);
-
-  g_assert_nonnull (label);
-  g_assert_true (GTK_IS_LABEL (label));
-  return gtk_label_get_label (GTK_LABEL (label));
 }
 
 static GtkDragSource *
@@ -198,24 +133,6 @@ save (GtkWidget   *viewer,
   return ok;
 }
 
-static gboolean
-stack_settled (gpointer data)
-{
-  return !gtk_stack_get_transition_running (GTK_STACK (data));
-}
-
-/* The window, once the viewer's page has finished changing. */
-static guint
-screenshot (GtkWidget  *viewer,
-            GtkWindow  *window,
-            const char *name)
-{
-  GtkWidget *stack = ks_test_gui_find_by_type (viewer, GTK_TYPE_STACK);
-
-  g_assert_true (ks_test_gui_wait_until (stack_settled, stack, WAIT_MS));
-  return ks_test_gui_screenshot (GTK_WIDGET (window), name);
-}
-
 static void
 check_saved (GFile      *file,
              const char *format,
@@ -253,7 +170,7 @@ static void
 test_no_item (void)
 {
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
 
   g_assert_null (ks_viewer_get_item (KS_VIEWER (viewer)));
   for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
@@ -268,43 +185,43 @@ static void
 test_shows_result (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "A lighthouse on a cliff at dusk", "png", 1, 0);
+  KsRecord *record = ks_test_library_add_result (library, "A lighthouse on a cliff at dusk", "png", 1, 0, COLOUR);
   g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autofree char *cost = ks_format_price (ks_record_get_cost (record));
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
   guint colours;
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
   g_assert_true (ks_viewer_get_item (KS_VIEWER (viewer)) == item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
 
   /* Every detail comes from the record. */
-  g_assert_cmpstr (label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff at dusk");
-  g_assert_cmpstr (label_text (viewer, "returned_prompt_label"), ==, "An enhanced prompt, as the service wrote it");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "prompt_label"), ==, "A lighthouse on a cliff at dusk");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "returned_prompt_label"), ==, "An enhanced prompt, as the service wrote it");
   /* The result's seed, exact past 2^63, rather than the one asked for. */
-  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, KS_TEST_RESULT_SEED_TEXT);
-  g_assert_cmpstr (label_text (viewer, "size_value"), ==, "320 × 240 px");
-  g_assert_cmpstr (label_text (viewer, "format_value"), ==, "PNG");
-  g_assert_cmpstr (label_text (viewer, "aspect_value"), ==, "4:3");
-  g_assert_cmpstr (label_text (viewer, "guidance_value"), ==, "4.5");
-  g_assert_cmpstr (label_text (viewer, "safety_value"), ==, "3 of 6 · Balanced");
-  g_assert_cmpstr (label_text (viewer, "model_value"), ==, "FLUX.1 Kontext [pro]");
-  g_assert_cmpstr (label_text (viewer, "mode_value"), ==, "Text to Image");
-  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
-  g_assert_cmpstr (label_text (viewer, "inference_value"), ==, "1.2 s");
-  g_assert_cmpstr (label_text (viewer, "queue_value"), ==, "0.5 s");
-  g_assert_cmpstr (label_text (viewer, "nsfw_value"), ==, "Passed");
-  g_assert_cmpstr (label_text (viewer, "state_value"), ==,
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "seed_value"), ==, KS_TEST_RESULT_SEED_TEXT);
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "size_value"), ==, "320 × 240 px");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "format_value"), ==, "PNG");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "aspect_value"), ==, "4:3");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "guidance_value"), ==, "4.5");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "safety_value"), ==, "3 of 6 · Balanced");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "model_value"), ==, "FLUX.1 Kontext [pro]");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "mode_value"), ==, "Text to Image");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "inference_value"), ==, "1.2 s");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "queue_value"), ==, "0.5 s");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "nsfw_value"), ==, "Passed");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "state_value"), ==,
                    ks_record_state_describe (KS_RECORD_STATE_COMPLETED));
   if (ks_record_get_cost (record) > 0)
-    g_assert_cmpstr (label_text (viewer, "cost_value"), ==, cost);
-  g_assert_cmpstr (label_text (viewer, "created_value"), !=, "");
+    g_assert_cmpstr (ks_test_gui_label_text (viewer, "cost_value"), ==, cost);
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "created_value"), !=, "");
   g_assert_nonnull (ks_test_gui_find_text (viewer, "Simulated"));
 
   /* The record changes (a resumed job, say): the panel follows. */
   ks_record_set_inference_time (record, 2.5);
-  g_assert_cmpstr (label_text (viewer, "inference_value"), ==, "2.5 s");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "inference_value"), ==, "2.5 s");
 
   /* The picture shows the full image, and every item action is on. */
   g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE))) ==
@@ -314,7 +231,8 @@ test_shows_result (void)
   /* An original with no edits: no lineage strip. */
   g_assert_false (gtk_widget_get_visible (ks_test_gui_find_by_type (viewer, KS_TYPE_LINEAGE)));
 
-  colours = screenshot (viewer, window, "viewer-result.png");
+  g_assert_true (ks_test_gui_wait_stack_settled (viewer, WAIT_MS));
+  colours = ks_test_gui_screenshot (GTK_WIDGET (window), "viewer-result.png");
   g_assert_cmpuint (colours, >, 20);
 
   ks_viewer_set_item (KS_VIEWER (viewer), NULL);
@@ -327,7 +245,7 @@ check_save_both_ways (const char *own_format,
                       const char *other_format)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "Put a donut next to the flour", own_format, 1, 0);
+  KsRecord *record = ks_test_library_add_result (library, "Put a donut next to the flour", own_format, 1, 0, COLOUR);
   g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autoptr(GBytes) original = library_bytes (item);
   g_autofree char *dir = g_dir_make_tmp ("ks-viewer-XXXXXX", NULL);
@@ -339,11 +257,11 @@ check_save_both_ways (const char *own_format,
   g_autofree char *contents = NULL;
   gsize length;
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
 
   g_assert_nonnull (dir);
   ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
 
   /* The image's own format: the library's file, byte for byte. */
   g_assert_true (save (viewer, same, own_format, &error));
@@ -406,17 +324,17 @@ static void
 test_copy (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "A red bicycle", "jpeg", 1, 0);
+  KsRecord *record = ks_test_library_add_result (library, "A red bicycle", "jpeg", 1, 0, COLOUR);
   g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
   AsyncWait wait = { 0 };
   GdkClipboard *clipboard;
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
   clipboard = gtk_widget_get_clipboard (viewer);
   gdk_clipboard_set_text (clipboard, "something else");
 
@@ -440,7 +358,7 @@ static void
 test_drag_source (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "A paper boat", "png", 1, 0);
+  KsRecord *record = ks_test_library_add_result (library, "A paper boat", "png", 1, 0, COLOUR);
   g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   g_autoptr(GdkContentProvider) provider = NULL;
   g_autoptr(GdkContentFormats) formats = NULL;
@@ -448,7 +366,7 @@ test_drag_source (void)
   g_auto(GValue) value = G_VALUE_INIT;
   GtkDragSource *source;
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
 
   source = find_drag_source (viewer);
   g_assert_nonnull (source);
@@ -458,7 +376,7 @@ test_drag_source (void)
   g_assert_null (provider);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
   g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &provider);
   g_assert_nonnull (provider);
   formats = gdk_content_provider_ref_formats (provider);
@@ -532,11 +450,11 @@ static void
 test_signals (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "A teapot in the snow", "jpeg", 1, 0);
+  KsRecord *record = ks_test_library_add_result (library, "A teapot in the snow", "jpeg", 1, 0, COLOUR);
   g_autoptr(KsGalleryItem) item = ks_gallery_item_new (library, record, 0);
   Signals seen = { NULL, NULL, NULL, -1, NULL, 0 };
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
 
   g_signal_connect (viewer, "use-as-reference", G_CALLBACK (on_use_as_reference), &seen);
   g_signal_connect (viewer, "reuse-settings", G_CALLBACK (on_reuse_settings), &seen);
@@ -553,7 +471,7 @@ test_signals (void)
   g_assert_null (seen.reuse_settings);
 
   ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
 
   g_assert_true (gtk_widget_activate_action (viewer, "viewer.use-as-reference", NULL));
   g_assert_true (seen.use_as_reference == item);
@@ -583,7 +501,7 @@ static void
 test_filtered (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  KsRecord *record = add_record (library, "A statue", "png", 2, 1);
+  KsRecord *record = ks_test_library_add_result (library, "A statue", "png", 2, 1, COLOUR);
   g_autoptr(KsGalleryItem) flagged = ks_gallery_item_new (library, record, 0);
   g_autoptr(KsGalleryItem) clean = ks_gallery_item_new (library, record, 1);
   g_autoptr(GdkContentProvider) provider = NULL;
@@ -592,7 +510,7 @@ test_filtered (void)
   g_autofree char *path = g_build_filename (dir, "filtered.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GtkWindow *window;
-  GtkWidget *viewer = show_viewer (&window);
+  GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
   GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
 
   g_assert_true (ks_gallery_item_get_image (flagged)->has_nsfw_concepts);
@@ -603,7 +521,7 @@ test_filtered (void)
 
   /* A notice in words, never the pixels, and nothing to take away. */
   g_assert_nonnull (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
-  g_assert_cmpstr (label_text (viewer, "nsfw_value"), ==, "Flagged: pixels withheld");
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "nsfw_value"), ==, "Flagged: pixels withheld");
   g_assert_false (gtk_widget_get_mapped (picture));
   g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
   g_assert_false (action_enabled (viewer, "viewer.save-as"));
@@ -619,11 +537,12 @@ test_filtered (void)
   g_assert_false (save (viewer, file, "png", &error));
   g_assert_error (error, KS_ERROR, KS_ERROR_CONTENT_POLICY);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  screenshot (viewer, window, "viewer-filtered.png");
+  g_assert_true (ks_test_gui_wait_stack_settled (viewer, WAIT_MS));
+  ks_test_gui_screenshot (GTK_WIDGET (window), "viewer-filtered.png");
 
   /* The job's other image is fine. */
   ks_viewer_set_item (KS_VIEWER (viewer), clean);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, clean, WAIT_MS));
+  g_assert_true (ks_test_gui_wait_item_loaded (clean, WAIT_MS));
   g_assert_true (action_enabled (viewer, "viewer.save-as"));
   g_assert_true (action_enabled (viewer, "viewer.copy"));
   g_assert_null (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
@@ -647,7 +566,7 @@ static void
 test_real_job (void)
 {
   g_autoptr(KsLibrary) library = ks_test_library_new ();
-  g_autoptr(KsParams) params = new_params ("A lighthouse on a cliff at dusk", "png", 1);
+  g_autoptr(KsParams) params = ks_test_params_new ("A lighthouse on a cliff at dusk", "png", 1);
   g_autoptr(KsGalleryItem) item = NULL;
   g_autofree char *seed = NULL;
   KsRecord *record;
@@ -664,13 +583,13 @@ test_real_job (void)
   g_assert_true (ks_test_gui_wait_until (record_finished, record, JOB_TIMEOUT_MS));
   g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_COMPLETED);
 
-  viewer = show_viewer (&window);
+  viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
   item = ks_gallery_item_new (library, record, 0);
   ks_viewer_set_item (KS_VIEWER (viewer), item);
-  g_assert_true (ks_test_gui_wait_until (texture_ready, item, WAIT_MS));
-  g_assert_cmpstr (label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
+  g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "request_value"), ==, ks_record_get_request_id (record));
   seed = g_strdup_printf ("%" G_GUINT64_FORMAT, BIG_SEED);
-  g_assert_cmpstr (label_text (viewer, "seed_value"), ==, seed);
+  g_assert_cmpstr (ks_test_gui_label_text (viewer, "seed_value"), ==, seed);
   g_assert_true (action_enabled (viewer, "viewer.save-as"));
 
   gtk_window_destroy (window);
@@ -703,9 +622,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return 1;
 
   server = ks_sim_server_new ();

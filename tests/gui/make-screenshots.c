@@ -215,9 +215,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return g_test_run ();
 
   g_test_add_func ("/screenshots/studio", make_screenshots);

@@ -796,9 +796,7 @@ main (int   argc,
 {
   int status;
 
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
+  if (!ks_test_gui_setup (&argc, &argv))
     return g_test_run ();
 
 

@@ -39,6 +39,24 @@ library_path (KsLibrary  *library,
   return g_file_get_path (file);
 }
 
+KsParams *
+ks_test_params_new (const char *prompt,
+                    const char *format,
+                    int         num_images)
+{
+  KsParams *params = ks_params_new (ks_endpoint_find (KS_MODEL_PRO, KS_MODE_TEXT_TO_IMAGE));
+
+  ks_params_set_prompt (params, prompt);
+  ks_params_set_output_format (params, format);
+  ks_params_set_num_images (params, num_images);
+  ks_params_set_aspect_ratio (params, "4:3");
+  ks_params_set_guidance_scale (params, 4.5);
+  ks_params_set_safety_tolerance (params, 3);
+  ks_params_set_seed (params, 42);
+
+  return params;
+}
+
 KsLibrary *
 ks_test_library_new (void)
 {
@@ -103,6 +121,19 @@ ks_test_library_add_record (KsLibrary  *library,
   ks_library_add (library, record);
 
   return ks_library_lookup (library, ks_record_get_id (record));
+}
+
+KsRecord *
+ks_test_library_add_result (KsLibrary  *library,
+                            const char *prompt,
+                            const char *format,
+                            guint       n_images,
+                            guint       n_flagged,
+                            guint32     colour)
+{
+  g_autoptr(KsParams) params = ks_test_params_new (prompt, format, n_images);
+
+  return ks_test_library_add_record (library, params, n_images, n_flagged, format, colour);
 }
 
 KsRecordReference *
