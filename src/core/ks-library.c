@@ -259,6 +259,27 @@ _ks_library_is_temp_name (const char *name)
   return len > 9 && name[0] == '.' && name[len - 7] == '.';
 }
 
+/* A test hook: $KS_LIBRARY_TEST_WRITE_PAUSE_MS holds every write between
+ * its temporary file and the rename, so that the crash harness can kill a
+ * process in the middle of one. Unset, it costs one lookup per process. */
+static void
+pause_for_tests (void)
+{
+  static gsize pause_ms_once;
+  static gulong pause_ms;
+
+  if (g_once_init_enter (&pause_ms_once))
+    {
+      const char *value = g_getenv ("KS_LIBRARY_TEST_WRITE_PAUSE_MS");
+
+      pause_ms = value != NULL ? (gulong) MIN (g_ascii_strtoull (value, NULL, 10), 10000) : 0;
+      g_once_init_leave (&pause_ms_once, 1);
+    }
+
+  if (pause_ms > 0)
+    g_usleep (pause_ms * 1000);
+}
+
 gboolean
 _ks_library_write_file (KsLibrary   *self,
                         const char  *relative,
@@ -305,6 +326,8 @@ _ks_library_write_file (KsLibrary   *self,
       goto failed;
     }
   fd = -1;
+
+  pause_for_tests ();
 
   if (g_rename (temp, path) < 0)
     {

@@ -328,6 +328,14 @@ phase_launcher (Phase              *phase,
   g_subprocess_launcher_setenv (launcher, "KS_TEST_NO_KEYRING", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  if (phase->write_pause_ms > 0)
+    {
+      g_autofree char *pause = g_strdup_printf ("%u", phase->write_pause_ms);
+
+      g_subprocess_launcher_setenv (launcher, "KS_LIBRARY_TEST_WRITE_PAUSE_MS", pause, TRUE);
+    }
+  else
+    g_subprocess_launcher_unsetenv (launcher, "KS_LIBRARY_TEST_WRITE_PAUSE_MS");
   if (!(flags & G_SUBPROCESS_FLAGS_STDERR_PIPE))
     g_subprocess_launcher_set_stderr_file_path (launcher, log);
 

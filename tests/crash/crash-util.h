@@ -81,6 +81,7 @@ typedef struct
   char   *library;
   char   *out;
   char   *reference;
+  guint   write_pause_ms;  /* > 0: every library write of a child waits this long before its rename */
 } Phase;
 
 Phase               *phase_new      (const char       *name,

@@ -269,7 +269,29 @@ typedef enum
   POINT_QUEUED,     /* queued at the server, the request id saved */
   POINT_RUNNING,    /* running at the server, the request id saved */
   POINT_DOWNLOAD,   /* an image is being downloaded (slow) */
+  POINT_MID_WRITE,  /* a library write is between its temporary file and its rename */
 } Point;
+
+/* A temporary file of a write in progress is under the
+ * library (records/ or images/): a write is in its middle. */
+static gboolean
+write_in_progress (Phase *phase)
+{
+  static const char * const dirs[] = { "records", "images" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (phase->library, dirs[i], NULL);
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (name[0] == '.')
+          return TRUE;
+    }
+
+  return FALSE;
+}
 
 /* Polls the server and the library until @point is reached. FALSE when
  * the deadline passed (or the job ended first). */
@@ -307,6 +329,20 @@ wait_for_point (Phase       *phase,
           break;
         case POINT_DOWNLOAD:
           reached = stats_request_count (stats, "image") > images_before;
+          break;
+        case POINT_MID_WRITE:
+          /* Kill 0 lands in the record's write before the submit, kill 1
+           * in a write once the server has the job (the request id),
+           * kill 2 in one once the request id is on disk (an image, the end). */
+          if (phase->row->kills == 0)
+            reached = write_in_progress (phase);
+          else if (phase->row->kills == 1)
+            reached = stats_prompt_count (stats, job->prompt) > 0 && write_in_progress (phase);
+          else
+            {
+              disk_look (phase, job->prompt, &view);
+              reached = view.has_request && write_in_progress (phase);
+            }
           break;
         case POINT_START:
         default:
@@ -350,6 +386,7 @@ kill_at_point (Phase  *phase,
     case POINT_START:
     case POINT_QUEUED:
     case POINT_RUNNING:
+    case POINT_MID_WRITE:
     default:
       server_plan (phase->server, "");
       break;
@@ -386,9 +423,13 @@ test_point (gconstpointer data)
     { "queued", POINT_QUEUED, EXPECT_COMPLETED, 1500, 100 },
     { "running", POINT_RUNNING, EXPECT_COMPLETED, 0, 1500 },
     { "download", POINT_DOWNLOAD, EXPECT_COMPLETED, 0, 100 },
+    { "mid-write", POINT_MID_WRITE, EXPECT_ANY, 100, 100 },
   };
   guint which = GPOINTER_TO_UINT (data);
   g_autoptr(Phase) phase = phase_new (points[which].name, points[which].queue_delay, points[which].run_time);
+
+  if (points[which].point == POINT_MID_WRITE)
+    phase->write_pause_ms = 400;
 
   for (guint i = 0; i < TARGETED_KILLS; i++)
     kill_at_point (phase, points[which].point, points[which].expect, i);
@@ -483,6 +524,7 @@ main (int    argc,
   g_test_add_data_func ("/crash/queued", GUINT_TO_POINTER (2), test_point);
   g_test_add_data_func ("/crash/running", GUINT_TO_POINTER (3), test_point);
   g_test_add_data_func ("/crash/download", GUINT_TO_POINTER (4), test_point);
+  g_test_add_data_func ("/crash/mid-write", GUINT_TO_POINTER (5), test_point);
   g_test_add_func ("/crash/random", test_random);
 
   status = g_test_run ();
