@@ -45,6 +45,7 @@ struct _KsGallery
   GtkCustomFilter    *date_filter;
   GtkSingleSelection *selection;
   guint               scroll_tick_id;
+  guint               columns_source;
   guint               scroll_ticks;
 
   /* What the filters ask for */
@@ -451,10 +452,48 @@ unbind_tile (KsGallery                *self,
 
 /* ---- GObject ---------------------------------------------------------- */
 
+/* ---- columns ------------------------------------------------------------ */
+
+/* A tile is 200 px with 6 px of padding each side; the grid has 12 px. */
+#define TILE_STRIDE   212
+#define GRID_PADDING  24
+#define MAX_COLUMNS   8
+
+/* GtkGridView keeps about thirty rows of max-columns tiles alive around
+ * what is shown, so max-columns follows what fits: a wide max-columns on a
+ * narrow window makes hundreds of tiles nobody sees. */
+static gboolean
+update_columns (gpointer user_data)
+{
+  KsGallery *self = user_data;
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  guint columns = CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+
+  self->columns_source = 0;
+  if (gtk_grid_view_get_max_columns (self->grid_view) != columns)
+    gtk_grid_view_set_max_columns (self->grid_view, columns);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The grid's width shows in its horizontal adjustment's page size. */
+static void
+on_grid_width_changed (KsGallery *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  guint columns = CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+
+  /* Not from inside the allocation: changing it queues a resize. */
+  if (gtk_grid_view_get_max_columns (self->grid_view) != columns && self->columns_source == 0)
+    self->columns_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_columns, self, NULL);
+}
+
 static void
 ks_gallery_dispose (GObject *object)
 {
   KsGallery *self = KS_GALLERY (object);
+
+  g_clear_handle_id (&self->columns_source, g_source_remove);
 
   if (self->scroll_tick_id != 0)
     {
@@ -633,6 +672,9 @@ ks_gallery_init (KsGallery *self)
   g_signal_connect_object (factory, "bind", G_CALLBACK (bind_tile), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_tile), self, G_CONNECT_SWAPPED);
   gtk_grid_view_set_factory (self->grid_view, factory);
+  g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->grid_view)),
+                           "changed", G_CALLBACK (on_grid_width_changed), self,
+                           G_CONNECT_SWAPPED);
   g_object_unref (factory);
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filter_model)));
