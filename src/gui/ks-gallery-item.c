@@ -376,6 +376,11 @@ dup_record_words (KsGalleryItem *self)
         return words;
     }
 
+  /* Another window or a kontext-cli run follows it: it lands there. */
+  if (job == NULL && ks_record_state_is_unfinished (state) &&
+      ks_library_is_owned_elsewhere (self->library, self->record))
+    return g_strdup_printf (_("%s · followed by another window or kontext-cli"), ks_record_state_describe (state));
+
   switch (state)
     {
     case KS_RECORD_STATE_FAILED:
