@@ -107,6 +107,10 @@ accept_item (KsComposer      *self,
     _ks_composer_set_parent (self, parent_id, parent_image, ks_reference_item_get_source (item));
 
   g_list_store_append (self->references, item);
+
+  if (ks_reference_item_get_recipe (item) != NULL ||
+      ks_reference_item_get_recipe_error (item) != NULL)
+    _ks_composer_offer_recipe (self, item);
 }
 
 static void
@@ -663,6 +667,8 @@ _ks_composer_input_init (KsComposer *self)
   g_signal_connect_object (self->drop_target, "leave", G_CALLBACK (on_drop_leave), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->drop_target, "drop", G_CALLBACK (on_drop), self, G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
+
+  _ks_composer_build_recipe_offer (self);
 }
 
 void
@@ -672,4 +678,5 @@ _ks_composer_input_dispose (KsComposer *self)
   g_clear_object (&self->cancellable);
   g_queue_clear_full (&self->pending, (GDestroyNotify) pending_load_free);
   self->loading = FALSE;
+  g_clear_object (&self->offered_recipe);
 }

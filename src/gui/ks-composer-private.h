@@ -27,6 +27,13 @@ struct _KsComposer
   char           *parent_source;
   gboolean        moving;         /* a reference is being moved in the strip */
 
+  /* The offer to restore the settings embedded in a reference (an image
+   * Kontext Studio exported); built in code under the reference strip. */
+  GtkRevealer    *recipe_offer;
+  GtkLabel       *recipe_label;
+  GtkWidget      *recipe_button;
+  KsRecipe       *offered_recipe;
+
   /* template */
   GtkLabel       *mode_label;
   GtkWidget      *empty_button;
@@ -85,6 +92,13 @@ void      _ks_composer_set_parent         (KsComposer      *self,
                                            const char      *parent_id,
                                            guint            parent_image,
                                            const char      *source);
+
+/* ks-composer-references.c: the recipe offer. */
+void      _ks_composer_build_recipe_offer (KsComposer      *self);
+/* Offers @item's recipe (or says why it cannot be read). */
+void      _ks_composer_offer_recipe       (KsComposer      *self,
+                                           KsReferenceItem *item);
+void      _ks_composer_clear_recipe_offer (KsComposer      *self);
 
 /* ks-composer-input.c: adding references from files, data, the clipboard,
  * drops and the file chooser, one at a time, each checked off the main

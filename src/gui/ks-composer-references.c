@@ -245,6 +245,7 @@ clear_references (KsComposer *self)
   _ks_composer_cancel_pending (self);
   _ks_composer_set_parent (self, NULL, 0, NULL);
   g_list_store_remove_all (self->references);
+  _ks_composer_clear_recipe_offer (self);
 }
 
 /* References as KsParams names them: paths, file: URIs and http(s) URLs. */
@@ -338,4 +339,115 @@ ks_composer_reuse_record (KsComposer *self,
     }
 
   _ks_composer_sync_params (self);
+}
+
+/* ---- the recipe offer ----------------------------------------------------- */
+
+/* Exported images carry the settings they were made with. Restoring puts
+ * those settings (and the prompt) into the controls and leaves the
+ * references as they are: the image just dropped stays the reference. */
+
+static void
+on_recipe_restore (KsComposer *self)
+{
+  g_autoptr(KsParams) params = NULL;
+
+  if (self->offered_recipe == NULL)
+    return;
+
+  params = ks_recipe_dup_params (self->offered_recipe);
+  load_settings (self, params, NULL);
+  _ks_composer_sync_params (self);
+  _ks_composer_clear_recipe_offer (self);
+}
+
+void
+_ks_composer_clear_recipe_offer (KsComposer *self)
+{
+  g_clear_object (&self->offered_recipe);
+  if (self->recipe_offer != NULL)
+    gtk_revealer_set_reveal_child (self->recipe_offer, FALSE);
+}
+
+void
+_ks_composer_offer_recipe (KsComposer      *self,
+                           KsReferenceItem *item)
+{
+  KsRecipe *recipe = ks_reference_item_get_recipe (item);
+  const char *problem = ks_reference_item_get_recipe_error (item);
+  g_autofree char *text = NULL;
+
+  g_set_object (&self->offered_recipe, recipe);
+
+  if (recipe != NULL)
+    /* Translators: %s is the file name of a reference image */
+    text = g_strdup_printf (_("“%s” has the settings it was made with."),
+                            ks_reference_item_get_name (item));
+  else
+    /* Translators: %s is the file name, the second %s why its settings cannot be read */
+    text = g_strdup_printf (_("“%s” was added as a reference, but its settings cannot be restored. %s"),
+                            ks_reference_item_get_name (item), problem);
+
+  gtk_label_set_text (self->recipe_label, text);
+  gtk_widget_set_visible (self->recipe_button, recipe != NULL);
+  gtk_revealer_set_reveal_child (self->recipe_offer, TRUE);
+}
+
+void
+_ks_composer_build_recipe_offer (KsComposer *self)
+{
+  GtkWidget *strip = GTK_WIDGET (self->references_box);
+  GtkWidget *parent = gtk_widget_get_parent (strip);
+  GtkWidget *box;
+  GtkWidget *label;
+  GtkWidget *button;
+  GtkWidget *close;
+
+  g_assert (GTK_IS_BOX (parent));
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_add_css_class (box, "card");
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 4);
+
+  label = gtk_label_new (NULL);
+  gtk_widget_set_name (label, "recipe_label");
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_top (label, 8);
+  gtk_widget_set_margin_bottom (label, 8);
+  gtk_box_append (GTK_BOX (box), label);
+
+  button = gtk_button_new_with_mnemonic (_("_Restore Settings"));
+  gtk_widget_set_name (button, "recipe_restore_button");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, _("Put the prompt, model, seed and every setting of this image into the composer"));
+  gtk_widget_add_css_class (button, "suggested-action");
+  g_signal_connect_object (button, "clicked", G_CALLBACK (on_recipe_restore), self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (box), button);
+
+  close = gtk_button_new_from_icon_name ("window-close-symbolic");
+  gtk_widget_set_name (close, "recipe_dismiss_button");
+  gtk_widget_set_valign (close, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_end (close, 6);
+  gtk_widget_set_tooltip_text (close, _("Dismiss"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (close),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Dismiss"),
+                                  -1);
+  gtk_widget_add_css_class (close, "flat");
+  gtk_widget_add_css_class (close, "circular");
+  g_signal_connect_object (close, "clicked", G_CALLBACK (_ks_composer_clear_recipe_offer),
+                           self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (box), close);
+
+  self->recipe_offer = GTK_REVEALER (gtk_revealer_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->recipe_offer), "recipe_offer");
+  gtk_revealer_set_transition_type (self->recipe_offer, GTK_REVEALER_TRANSITION_TYPE_SLIDE_DOWN);
+  gtk_revealer_set_child (self->recipe_offer, box);
+  self->recipe_label = GTK_LABEL (label);
+  self->recipe_button = button;
+
+  gtk_box_insert_child_after (GTK_BOX (parent), GTK_WIDGET (self->recipe_offer), strip);
 }

@@ -25,6 +25,7 @@ struct _KsPreferencesWindow
   GtkSpinner           *key_spinner;
   GtkSwitch            *upload_switch;
   GtkSwitch            *no_history_switch;
+  GtkSwitch            *embed_recipe_switch;
   AdwComboRow          *priority_row;
   GtkSpinButton        *timeout_spin;
   AdwActionRow         *test_row;

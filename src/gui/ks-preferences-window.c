@@ -409,6 +409,8 @@ ks_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT | G_SETTINGS_BIND_INVERT_BOOLEAN);
   g_settings_bind (self->settings, "request-timeout",
                    self->timeout_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "embed-recipe",
+                   self->embed_recipe_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   /* Where the key comes from follows the service and the session. */
   g_signal_connect_object (self->session, "notify::key-state",
@@ -520,6 +522,7 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, key_spinner);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, upload_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, no_history_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, embed_recipe_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, priority_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, test_row);

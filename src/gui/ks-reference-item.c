@@ -24,6 +24,8 @@ struct _KsReferenceItem
   int         height;
   GdkTexture *thumbnail;
   gboolean    remote;
+  KsRecipe   *recipe;
+  char       *recipe_error;
 };
 
 G_DEFINE_FINAL_TYPE (KsReferenceItem, ks_reference_item, G_TYPE_OBJECT)
@@ -49,6 +51,8 @@ ks_reference_item_finalize (GObject *object)
   g_clear_pointer (&self->source, g_free);
   g_clear_pointer (&self->name, g_free);
   g_clear_object (&self->thumbnail);
+  g_clear_object (&self->recipe);
+  g_clear_pointer (&self->recipe_error, g_free);
 
   G_OBJECT_CLASS (ks_reference_item_parent_class)->finalize (object);
 }
@@ -221,6 +225,22 @@ ks_reference_item_dup_size_label (KsReferenceItem *self)
   return g_strdup (_("Web address"));
 }
 
+KsRecipe *
+ks_reference_item_get_recipe (KsReferenceItem *self)
+{
+  g_return_val_if_fail (KS_IS_REFERENCE_ITEM (self), NULL);
+
+  return self->recipe;
+}
+
+const char *
+ks_reference_item_get_recipe_error (KsReferenceItem *self)
+{
+  g_return_val_if_fail (KS_IS_REFERENCE_ITEM (self), NULL);
+
+  return self->recipe_error;
+}
+
 char *
 ks_reference_item_dup_cache_dir (void)
 {
@@ -244,6 +264,8 @@ typedef struct
   int        width;
   int        height;
   GdkPixbuf *thumbnail;
+  KsRecipe  *recipe;
+  char      *recipe_error;
 } LoadResult;
 
 static void
@@ -262,6 +284,8 @@ load_result_free (LoadResult *result)
   g_clear_pointer (&result->path, g_free);
   g_clear_pointer (&result->name, g_free);
   g_clear_object (&result->thumbnail);
+  g_clear_object (&result->recipe);
+  g_clear_pointer (&result->recipe_error, g_free);
   g_free (result);
 }
 
@@ -363,6 +387,17 @@ load_thread (GTask        *task,
         }
     }
   ks_image_info_clear (&info);
+
+  /* An exported image may carry the settings it was made with; a damaged
+   * recipe is said in words, and the image is still a reference. */
+  if (data->texture == NULL)
+    {
+      g_autoptr(GError) recipe_error = NULL;
+
+      result->recipe = ks_recipe_read_from_bytes (bytes, &recipe_error);
+      if (recipe_error != NULL)
+        result->recipe_error = g_strdup (recipe_error->message);
+    }
 
   thumbnail_limits.target_pixels = THUMBNAIL_SIZE * THUMBNAIL_SIZE;
   result->thumbnail = ks_image_decode (bytes, &thumbnail_limits, &info, &error);
@@ -510,6 +545,8 @@ ks_reference_item_load_finish (GAsyncResult  *result,
   self->width = loaded->width;
   self->height = loaded->height;
   self->thumbnail = gdk_texture_new_for_pixbuf (loaded->thumbnail);
+  self->recipe = g_steal_pointer (&loaded->recipe);
+  self->recipe_error = g_steal_pointer (&loaded->recipe_error);
 
   return self;
 }

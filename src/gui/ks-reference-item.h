@@ -2,6 +2,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ks-recipe.h"
+
 G_BEGIN_DECLS
 
 #define KS_TYPE_REFERENCE_ITEM (ks_reference_item_get_type ())
@@ -27,6 +29,12 @@ int              ks_reference_item_get_width         (KsReferenceItem  *self);
 int              ks_reference_item_get_height        (KsReferenceItem  *self);
 GdkTexture      *ks_reference_item_get_thumbnail     (KsReferenceItem  *self);
 gboolean         ks_reference_item_get_remote        (KsReferenceItem  *self);
+/* The recipe embedded in the file or data (an image Kontext Studio
+ * exported), read in the same worker; NULL when there is none. */
+KsRecipe        *ks_reference_item_get_recipe        (KsReferenceItem  *self);
+/* Why an embedded recipe could not be read, in words; NULL when there was
+ * none or it was read. */
+const char      *ks_reference_item_get_recipe_error  (KsReferenceItem  *self);
 /* "1024 × 768", or "Web address" when the size is unknown. */
 char            *ks_reference_item_dup_size_label    (KsReferenceItem  *self);
 

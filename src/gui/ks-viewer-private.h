@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ks-compare-view.h"
+#include "ks-image-view.h"
 #include "ks-lineage.h"
 #include "ks-viewer.h"
 
@@ -19,7 +21,13 @@ struct _KsViewer
   /* template */
   GtkLabel        *title_label;
   GtkStack        *image_stack;
-  GtkPicture      *picture;
+  KsImageView     *image_view;
+  KsCompareView   *compare_view;
+  GtkLabel        *zoom_label;
+  guint            zoom_label_idle;
+  GtkWidget       *zoom_button;
+  gboolean         comparing;
+  char            *compare_mode;  /* "wipe", "side-by-side", "toggle" */
   GtkSpinner      *loading_spinner;
   KsLineage       *lineage;
   GtkLabel        *prompt_label;
@@ -76,6 +84,23 @@ const char          *_ks_viewer_image_format (const KsRecordImage *image);
 /* The seed the result reported, else the one asked for, in decimal; NULL
  * when neither is known. */
 char                *_ks_viewer_dup_seed     (KsViewer *self);
+
+/* ks-viewer-view.c: the image (zoom and pan) and comparing it. */
+/* The image view that zoom acts on: the compare view's first while
+ * comparing. */
+KsImageView         *_ks_viewer_get_active_view (KsViewer *self);
+void                 _ks_viewer_view_init       (KsViewer *self);
+void                 _ks_viewer_view_class_init (GtkWidgetClass *widget_class);
+/* The item changed, or its record did: what the image view shows and
+ * what comparing compares. */
+void                 _ks_viewer_update_view     (KsViewer *self);
+void                 _ks_viewer_update_compare  (KsViewer *self);
+void                 _ks_viewer_set_comparing   (KsViewer   *self,
+                                                 gboolean    comparing);
+void                 _ks_viewer_set_compare_mode (KsViewer  *self,
+                                                  const char *mode);
+/* ks-viewer.c: the image, the compare view, loading, filtered or empty. */
+void                 _ks_viewer_refresh_page    (KsViewer *self);
 
 /* ks-viewer-details.c: the parameters panel, from the record. */
 void                 _ks_viewer_update_details (KsViewer *self);

@@ -9,11 +9,15 @@
 #include "ks-gallery-item.h"
 #include "ks-viewer-private.h"
 
-/* Saving: the library's file copied as it is when the format matches,
- * re-encoded otherwise, always off the main thread and atomically. */
+/* Saving: re-encoded with the recipe embedded (PNG text chunks, a JPEG
+ * comment) unless the "embed-recipe" preference is off; then the
+ * library's file is copied as it is when the format matches. Always off
+ * the main thread and atomically. */
 
 #define SUGGESTED_NAME_MAX_CHARS 60
-#define JPEG_QUALITY 92
+#define SETTINGS_KEY_EMBED_RECIPE "embed-recipe"
+#define CHOICE_FORMAT "format"
+#define CHOICE_QUALITY "quality"
 
 /* ---- file names ----------------------------------------------------------- */
 
@@ -64,6 +68,8 @@ typedef struct
   GFile    *source;      /* the image in the library */
   GFile    *file;        /* where to */
   char     *format;      /* requested */
+  int       quality;     /* JPEG, 1–100 */
+  KsRecipe *recipe;      /* to embed, or NULL */
   gboolean  same_format;
 } SaveData;
 
@@ -72,8 +78,26 @@ save_data_free (SaveData *data)
 {
   g_clear_object (&data->source);
   g_clear_object (&data->file);
+  g_clear_object (&data->recipe);
   g_free (data->format);
   g_free (data);
+}
+
+/* Whether exported images carry their recipe (the "embed-recipe" key). */
+static gboolean
+embed_recipe_enabled (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, BASE_APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, SETTINGS_KEY_EMBED_RECIPE))
+    return TRUE;
+
+  settings = g_settings_new (BASE_APP_ID);
+  return g_settings_get_boolean (settings, SETTINGS_KEY_EMBED_RECIPE);
 }
 
 static void
@@ -95,7 +119,9 @@ save_thread (GTask        *task,
       return;
     }
 
-  if (data->same_format)
+  /* The library's file carries no recipe: only without one may it be
+   * copied as it is. */
+  if (data->same_format && data->recipe == NULL)
     {
       output = g_steal_pointer (&input);
     }
@@ -113,7 +139,7 @@ save_thread (GTask        *task,
       if (g_task_return_error_if_cancelled (task))
         return;
 
-      output = ks_image_encode (pixbuf, data->format, JPEG_QUALITY, &error);
+      output = ks_recipe_encode_image (pixbuf, data->format, data->quality, data->recipe, &error);
       if (output == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));
@@ -152,12 +178,26 @@ ks_viewer_save_async (KsViewer            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  ks_viewer_export_async (self, file, format, KS_VIEWER_JPEG_QUALITY_DEFAULT,
+                          cancellable, callback, user_data);
+}
+
+void
+ks_viewer_export_async (KsViewer            *self,
+                        GFile               *file,
+                        const char          *format,
+                        int                  quality,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   SaveData *data;
 
   g_return_if_fail (KS_IS_VIEWER (self));
   g_return_if_fail (G_IS_FILE (file));
   g_return_if_fail (format != NULL);
+  g_return_if_fail (quality >= 1 && quality <= 100);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -189,6 +229,10 @@ ks_viewer_save_async (KsViewer            *self,
   data->source = _ks_viewer_dup_file (self);
   data->file = g_object_ref (file);
   data->format = g_strdup (format);
+  data->quality = quality;
+  if (embed_recipe_enabled ())
+    data->recipe = ks_recipe_new_for_record (_ks_viewer_get_record (self),
+                                             ks_gallery_item_get_image_index (self->item));
   data->same_format = g_strcmp0 (_ks_viewer_image_format (_ks_viewer_get_image (self)), format) == 0;
   g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
 
@@ -245,10 +289,16 @@ pick_save_format (GFile      *file,
 static void
 start_save (KsViewer   *self,
             GFile      *file,
-            const char *choice)
+            const char *choice,
+            const char *quality_choice)
 {
-  ks_viewer_save_async (self, file, pick_save_format (file, choice),
-                        self->item_cancellable, save_as_cb, g_object_ref (file));
+  guint64 quality = KS_VIEWER_JPEG_QUALITY_DEFAULT;
+
+  if (quality_choice != NULL)
+    g_ascii_string_to_unsigned (quality_choice, 10, 1, 100, &quality, NULL);
+
+  ks_viewer_export_async (self, file, pick_save_format (file, choice), (int) quality,
+                          self->item_cancellable, save_as_cb, g_object_ref (file));
 }
 
 #if GTK_CHECK_VERSION (4, 10, 0)
@@ -264,7 +314,7 @@ save_dialog_cb (GObject      *object,
   if (file == NULL)
     return;
 
-  start_save (self, file, NULL);
+  start_save (self, file, NULL, NULL);
 }
 #else
 static void
@@ -275,10 +325,11 @@ on_chooser_response (KsViewer             *self,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      const char *choice = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "format");
+      const char *choice = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), CHOICE_FORMAT);
+      const char *quality = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), CHOICE_QUALITY);
 
       if (file != NULL)
-        start_save (self, file, choice);
+        start_save (self, file, choice, quality);
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -315,6 +366,13 @@ _ks_viewer_save_as (KsViewer *self)
   {
     static const char *options[] = { "png", "jpeg", NULL };
     const char *labels[] = { _("PNG (lossless)"), _("JPEG"), NULL };
+    static const char *quality_options[] = { "95", "90", "80", NULL };
+    const char *quality_labels[] = {
+      /* Translators: JPEG quality choices in the Save As dialog */
+      _("Best (95)"), _("High (90)"), _("Medium (80)"), NULL
+    };
+    g_autoptr(GtkFileFilter) png_filter = gtk_file_filter_new ();
+    g_autoptr(GtkFileFilter) jpeg_filter = gtk_file_filter_new ();
     GtkFileChooserNative *chooser;
 
     if (self->chooser != NULL)
@@ -328,9 +386,23 @@ _ks_viewer_save_as (KsViewer *self)
                                            _("_Save"), _("_Cancel"));
     gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-    gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "format", _("Format"),
+    gtk_file_filter_set_name (png_filter, _("PNG Images"));
+    gtk_file_filter_add_mime_type (png_filter, "image/png");
+    gtk_file_filter_add_suffix (png_filter, "png");
+    gtk_file_filter_set_name (jpeg_filter, _("JPEG Images"));
+    gtk_file_filter_add_mime_type (jpeg_filter, "image/jpeg");
+    gtk_file_filter_add_suffix (jpeg_filter, "jpg");
+    gtk_file_filter_add_suffix (jpeg_filter, "jpeg");
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), png_filter);
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), jpeg_filter);
+    gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (chooser),
+                                 g_str_equal (own, "png") ? png_filter : jpeg_filter);
+    gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), CHOICE_FORMAT, _("Format"),
                                  options, labels);
-    gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "format", own);
+    gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), CHOICE_FORMAT, own);
+    gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), CHOICE_QUALITY, _("JPEG Quality"),
+                                 quality_options, quality_labels);
+    gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), CHOICE_QUALITY, "90");
     g_signal_connect_object (chooser, "response", G_CALLBACK (on_chooser_response),
                              self, G_CONNECT_SWAPPED);
     self->chooser = GTK_NATIVE_DIALOG (chooser);

@@ -16,6 +16,8 @@ G_DEFINE_FINAL_TYPE (KsViewer, ks_viewer, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_ITEM,
+  PROP_COMPARING,
+  PROP_COMPARE_MODE,
   N_PROPS
 };
 
@@ -135,39 +137,44 @@ create_content_provider (KsViewer *self)
   return ks_gallery_item_create_content (self->item);
 }
 
-static void
-update_picture (KsViewer *self)
+/* The image comes from the library's file through the image view (decoded
+ * at the size shown first); "loading" only while the file is not written. */
+void
+_ks_viewer_refresh_page (KsViewer *self)
 {
-  GdkTexture *paintable = NULL;
   const char *page = "empty";
 
   if (self->item != NULL && _ks_viewer_get_image (self) != NULL)
     {
       if (_ks_viewer_is_filtered (self))
         page = "filtered";
+      else if (_ks_viewer_has_pixels (self))
+        page = self->comparing ? "compare" : "picture";
       else
-        {
-          paintable = ks_gallery_item_get_texture (self->item);
-          if (paintable == NULL)
-            paintable = ks_gallery_item_get_thumbnail (self->item);
-          page = paintable != NULL ? "picture" : "loading";
-        }
+        page = "loading";
     }
 
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (paintable));
+  _ks_viewer_update_view (self);
   gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
   gtk_stack_set_visible_child_name (self->image_stack, page);
 
-  if (paintable != NULL && self->item != NULL)
+  if (self->item != NULL && _ks_viewer_has_pixels (self))
     {
       g_autofree char *description =
         /* Translators: the accessible description of the large image */
         g_strdup_printf (_("Result: %s"), ks_gallery_item_get_title (self->item));
 
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->image_view),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                       -1);
     }
+}
+
+static void
+update_picture (KsViewer *self)
+{
+  _ks_viewer_update_compare (self);
+  _ks_viewer_refresh_page (self);
 }
 
 static void
@@ -194,6 +201,11 @@ update_actions (KsViewer *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.copy-seed", has_item && has_seed);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.delete", has_item);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.close", has_item);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.zoom-in", pixels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.zoom-out", pixels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.zoom-fit", pixels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.zoom-100", pixels);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.zoom-toggle", pixels);
 }
 
 static void
@@ -385,12 +397,16 @@ close_action (GtkWidget  *widget,
 
 /* ---- drag out ------------------------------------------------------------- */
 
+/* Dragging pans a zoomed image; at fit it takes the image out. */
 static GdkContentProvider *
 on_drag_prepare (KsViewer      *self,
                  double         x,
                  double         y,
                  GtkDragSource *source)
 {
+  if (!ks_image_view_get_fit (self->image_view))
+    return NULL;
+
   return create_content_provider (self);
 }
 
@@ -405,7 +421,7 @@ on_drag_begin (KsViewer      *self,
   if (self->item != NULL)
     icon = GDK_PAINTABLE (ks_gallery_item_get_thumbnail (self->item));
   if (icon == NULL)
-    icon = gtk_picture_get_paintable (self->picture);
+    icon = ks_image_view_get_paintable (self->image_view);
   if (icon == NULL)
     return;
 
@@ -435,6 +451,8 @@ ks_viewer_dispose (GObject *object)
     g_signal_group_set_target (self->record_signals, NULL);
   g_clear_object (&self->record_signals);
   g_clear_object (&self->item);
+  g_clear_pointer (&self->compare_mode, g_free);
+  g_clear_handle_id (&self->zoom_label_idle, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), KS_TYPE_VIEWER);
 
@@ -453,6 +471,14 @@ ks_viewer_get_property (GObject    *object,
     {
     case PROP_ITEM:
       g_value_set_object (value, self->item);
+      break;
+
+    case PROP_COMPARING:
+      g_value_set_boolean (value, self->comparing);
+      break;
+
+    case PROP_COMPARE_MODE:
+      g_value_set_string (value, self->compare_mode);
       break;
 
     default:
@@ -474,6 +500,14 @@ ks_viewer_set_property (GObject      *object,
       ks_viewer_set_item (self, g_value_get_object (value));
       break;
 
+    case PROP_COMPARING:
+      _ks_viewer_set_comparing (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_COMPARE_MODE:
+      _ks_viewer_set_compare_mode (self, g_value_get_string (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -492,6 +526,12 @@ ks_viewer_class_init (KsViewerClass *klass)
   properties[PROP_ITEM] =
     g_param_spec_object ("item", NULL, NULL,
                          KS_TYPE_GALLERY_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPARING] =
+    g_param_spec_boolean ("comparing", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPARE_MODE] =
+    g_param_spec_string ("compare-mode", NULL, NULL, "wipe",
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -520,7 +560,10 @@ ks_viewer_class_init (KsViewerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ks-viewer.ui");
   gtk_widget_class_bind_template_child (widget_class, KsViewer, title_label);
   gtk_widget_class_bind_template_child (widget_class, KsViewer, image_stack);
-  gtk_widget_class_bind_template_child (widget_class, KsViewer, picture);
+  gtk_widget_class_bind_template_child (widget_class, KsViewer, image_view);
+  gtk_widget_class_bind_template_child (widget_class, KsViewer, compare_view);
+  gtk_widget_class_bind_template_child (widget_class, KsViewer, zoom_label);
+  gtk_widget_class_bind_template_child (widget_class, KsViewer, zoom_button);
   gtk_widget_class_bind_template_child (widget_class, KsViewer, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, KsViewer, prompt_label);
   gtk_widget_class_bind_template_child (widget_class, KsViewer, returned_prompt_heading);
@@ -583,6 +626,8 @@ ks_viewer_class_init (KsViewerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "viewer.lineage-previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "viewer.lineage-next", NULL);
 
+  _ks_viewer_view_class_init (widget_class);
+
   g_type_ensure (KS_TYPE_LINEAGE);
 }
 
@@ -592,6 +637,7 @@ ks_viewer_init (KsViewer *self)
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  _ks_viewer_view_init (self);
 
   self->item_signals = g_signal_group_new (KS_TYPE_GALLERY_ITEM);
   g_signal_group_connect_object (self->item_signals, "notify::texture",
@@ -603,7 +649,7 @@ ks_viewer_init (KsViewer *self)
   gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
   g_signal_connect_object (source, "prepare", G_CALLBACK (on_drag_prepare), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "drag-begin", G_CALLBACK (on_drag_begin), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self->picture), GTK_EVENT_CONTROLLER (source));
+  gtk_widget_add_controller (GTK_WIDGET (self->image_view), GTK_EVENT_CONTROLLER (source));
 
   self->record_signals = g_signal_group_new (KS_TYPE_RECORD);
   g_signal_group_connect_object (self->record_signals, "notify",

@@ -12,8 +12,8 @@ G_DECLARE_FINAL_TYPE (KsViewer, ks_viewer, KS, VIEWER, AdwBin)
 /* A result shown large from the library, with every detail of its record
  * (prompt, parameters, seed, times, cost, state, the safety check's flag),
  * the chain of edits it belongs to (KsLineage), and what can be done with
- * it: Save As (portal file chooser, JPEG or PNG; the library's file copied
- * as is when the format matches), Copy image, drag out, Use as reference,
+ * it: Save As (portal file chooser, JPEG or PNG, the recipe embedded
+ * unless the "embed-recipe" preference is off), Copy image, drag out, Use as reference,
  * Reuse settings, Run again (same seed or new seed), Delete (with undo, by
  * the window).
  *
@@ -37,14 +37,28 @@ GtkWidget     *ks_viewer_new      (void);
 KsGalleryItem *ks_viewer_get_item (KsViewer      *self);
 void           ks_viewer_set_item (KsViewer      *self,
                                    KsGalleryItem *item);
+/* The JPEG quality Save As offers first. */
+#define KS_VIEWER_JPEG_QUALITY_DEFAULT 90
+
 /* Saves the image to @file as @format ("png" or "jpeg") off the main
- * thread; used by Save As and by tests. */
+ * thread, with its recipe embedded unless the "embed-recipe" preference is
+ * off (then the library's file is copied as it is when the format
+ * matches); JPEG at KS_VIEWER_JPEG_QUALITY_DEFAULT. */
 void           ks_viewer_save_async  (KsViewer            *self,
                                       GFile               *file,
                                       const char          *format,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
+/* The same at JPEG @quality (1–100); used by Save As and by tests.
+ * Finish with ks_viewer_save_finish(). */
+void           ks_viewer_export_async (KsViewer            *self,
+                                       GFile               *file,
+                                       const char          *format,
+                                       int                  quality,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
 gboolean       ks_viewer_save_finish (KsViewer            *self,
                                       GAsyncResult        *result,
                                       GError             **error);

@@ -252,6 +252,14 @@ test_compatible_bearer (Fixture       *fixture,
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (find (fixture, "timeout_spin")), 90);
   g_assert_cmpuint (g_settings_get_uint (fixture->settings, "request-timeout"), ==, 90);
 
+  /* Privacy: the recipe in exported images, on by default. */
+  g_assert_true (g_settings_get_boolean (fixture->settings, "embed-recipe"));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find (fixture, "embed_recipe_switch"))));
+  gtk_switch_set_active (GTK_SWITCH (find (fixture, "embed_recipe_switch")), FALSE);
+  g_assert_false (g_settings_get_boolean (fixture->settings, "embed-recipe"));
+  g_settings_set_boolean (fixture->settings, "embed-recipe", TRUE);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find (fixture, "embed_recipe_switch"))));
+
   /* Back to fal.ai: its own address and scheme, and the fields lock. */
   adw_combo_row_set_selected (ADW_COMBO_ROW (service), 0);
   after_reset = g_settings_get_string (fixture->settings, "base-url");

@@ -12,6 +12,7 @@
 
 #include "ks-core.h"
 #include "ks-gallery-item.h"
+#include "ks-image-view.h"
 #include "ks-lineage.h"
 #include "ks-test-gui.h"
 #include "ks-viewer.h"
@@ -37,6 +38,12 @@ library_bytes (KsGalleryItem *item)
 
   g_assert_no_error (error);
   return bytes;
+}
+
+static gboolean
+view_has_paintable (gpointer data)
+{
+  return ks_image_view_get_paintable (data) != NULL && !ks_image_view_get_loading (data);
 }
 
 /* The button (or any actionable) that triggers @action_name. */
@@ -77,7 +84,7 @@ action_enabled (GtkWidget  *viewer,
 static GtkDragSource *
 find_drag_source (GtkWidget *viewer)
 {
-  GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
+  GtkWidget *picture = ks_test_gui_find_by_name (viewer, "image_view");
   g_autoptr(GListModel) controllers = NULL;
 
   g_assert_nonnull (picture);
@@ -223,9 +230,16 @@ test_shows_result (void)
   ks_record_set_inference_time (record, 2.5);
   g_assert_cmpstr (ks_test_gui_label_text (viewer, "inference_value"), ==, "2.5 s");
 
-  /* The picture shows the full image, and every item action is on. */
-  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE))) ==
-                 GDK_PAINTABLE (ks_gallery_item_get_texture (item)));
+  /* The image view shows the library's file, and every item action is on. */
+  {
+    KsImageView *view = KS_IMAGE_VIEW (ks_test_gui_get (viewer, "image_view"));
+    g_autoptr(GFile) expected = ks_library_resolve (library, ks_gallery_item_get_image (item)->file);
+
+    g_assert_nonnull (ks_image_view_get_file (view));
+    g_assert_true (g_file_equal (ks_image_view_get_file (view), expected));
+    g_assert_true (ks_test_gui_wait_until (view_has_paintable, view, WAIT_MS));
+    g_assert_true (ks_image_view_get_fit (view));
+  }
   for (guint i = 0; i < G_N_ELEMENTS (item_actions); i++)
     g_assert_true (action_enabled (viewer, item_actions[i]));
   /* An original with no edits: no lineage strip. */
@@ -263,7 +277,14 @@ check_save_both_ways (const char *own_format,
   ks_viewer_set_item (KS_VIEWER (viewer), item);
   g_assert_true (ks_test_gui_wait_item_loaded (item, WAIT_MS));
 
-  /* The image's own format: the library's file, byte for byte. */
+  /* The image's own format with the recipe left out (the privacy
+   * preference): the library's file, byte for byte. With the recipe, see
+   * tests/gui-export. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+
+    g_settings_set_boolean (settings, "embed-recipe", FALSE);
+  }
   g_assert_true (save (viewer, same, own_format, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (same_path, &contents, &length, NULL));
@@ -306,6 +327,11 @@ check_save_both_ways (const char *own_format,
   g_unlink (other_path);
   g_rmdir (dir);
   gtk_window_destroy (window);
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+
+    g_settings_reset (settings, "embed-recipe");
+  }
 }
 
 static void
@@ -511,7 +537,7 @@ test_filtered (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GtkWindow *window;
   GtkWidget *viewer = ks_test_gui_show (ks_viewer_new (), 1100, 760, &window);
-  GtkWidget *picture = ks_test_gui_find_by_type (viewer, GTK_TYPE_PICTURE);
+  GtkWidget *picture = ks_test_gui_get (viewer, "image_view");
 
   g_assert_true (ks_gallery_item_get_image (flagged)->has_nsfw_concepts);
   g_assert_false (ks_gallery_item_get_image (clean)->has_nsfw_concepts);
@@ -523,7 +549,8 @@ test_filtered (void)
   g_assert_nonnull (ks_test_gui_find_text (viewer, "Filtered by the Safety Check"));
   g_assert_cmpstr (ks_test_gui_label_text (viewer, "nsfw_value"), ==, "Flagged: pixels withheld");
   g_assert_false (gtk_widget_get_mapped (picture));
-  g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+  g_assert_null (ks_image_view_get_file (KS_IMAGE_VIEW (picture)));
+  g_assert_null (ks_image_view_get_paintable (KS_IMAGE_VIEW (picture)));
   g_assert_false (action_enabled (viewer, "viewer.save-as"));
   g_assert_false (action_enabled (viewer, "viewer.copy"));
   g_assert_false (action_enabled (viewer, "viewer.use-as-reference"));
