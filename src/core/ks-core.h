@@ -15,4 +15,5 @@
 #include "ks-record.h"
 #include "ks-recipe.h"
 #include "ks-library.h"
+#include "ks-sweep.h"
 #include "ks-sim-server.h"

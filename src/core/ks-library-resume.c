@@ -132,6 +132,11 @@ ks_library_resubmit (KsLibrary *self,
   job = ks_library_create_job (self, client, params,
                                ks_record_get_parent_id (record),
                                ks_record_get_parent_image (record));
+  /* A job of a sweep stays on its contact sheet. */
+  if (ks_record_get_batch_id (record) != NULL)
+    ks_record_set_batch (ks_job_get_record (job),
+                         ks_record_get_batch_id (record),
+                         ks_record_get_batch_label (record));
 
   /* The new record holds its job until the run ends. */
   return ks_job_get_record (job);

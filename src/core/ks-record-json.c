@@ -165,6 +165,8 @@ ks_record_to_json (KsRecord *self,
   if (self->parent_id != NULL)
     add_int (builder, "parent_image", self->parent_image);
   add_int (builder, "trashed", self->trashed);
+  add_string (builder, "batch_id", self->batch_id);
+  add_string (builder, "batch_label", self->batch_label);
   add_string (builder, "owner", self->owner);
   add_references (builder, self->references);
   add_images (builder, self->images);
@@ -571,6 +573,8 @@ read_record (KsRecord    *self,
       !read_member (root, NULL, "parent_id", MEMBER_STRING, FALSE, NULL, &self->parent_id, error) ||
       !read_member (root, NULL, "parent_image", MEMBER_UINT, FALSE, NULL, &self->parent_image, error) ||
       !read_member (root, NULL, "trashed", MEMBER_TIME, FALSE, NULL, &self->trashed, error) ||
+      !read_member (root, NULL, "batch_id", MEMBER_STRING, FALSE, NULL, &self->batch_id, error) ||
+      !read_member (root, NULL, "batch_label", MEMBER_STRING, FALSE, NULL, &self->batch_label, error) ||
       !read_member (root, NULL, "owner", MEMBER_STRING, FALSE, NULL, &self->owner, error) ||
       !read_references (self, root, error) ||
       !read_images (self, root, error))
@@ -578,6 +582,11 @@ read_record (KsRecord    *self,
 
   if (self->parent_id != NULL && !_ks_record_id_is_valid (self->parent_id))
     return damaged (error, NULL, "parent_id", _("a record id"));
+  if (self->batch_id != NULL && !_ks_record_id_is_valid (self->batch_id))
+    return damaged (error, NULL, "batch_id", _("a batch id"));
+  /* A label names a record of a batch; alone it means nothing. */
+  if (self->batch_id == NULL)
+    g_clear_pointer (&self->batch_label, g_free);
   /* It names a lock file: anything but an id is no owner (a job is never
    * set aside for that). */
   if (self->owner != NULL && !g_uuid_string_is_valid (self->owner))

@@ -32,6 +32,8 @@ struct _KsRecord
   char          *parent_id;
   guint          parent_image;
   gint64         trashed;
+  char          *batch_id;
+  char          *batch_label;
   KsJob         *job;
   GPtrArray     *references;      /* KsRecordReference */
   GPtrArray     *images;          /* KsRecordImage, sorted by index */

@@ -12,71 +12,7 @@
 
 #define MAX_LOG_LINES 20
 
-/* ---- state ---------------------------------------------------------------- */
-
-static const char * const state_nicks[] = {
-  [KS_RECORD_STATE_WAITING] = "waiting",
-  [KS_RECORD_STATE_SUBMITTING] = "submitting",
-  [KS_RECORD_STATE_UNKNOWN] = "unknown",
-  [KS_RECORD_STATE_IN_QUEUE] = "in-queue",
-  [KS_RECORD_STATE_IN_PROGRESS] = "in-progress",
-  [KS_RECORD_STATE_DOWNLOADING] = "downloading",
-  [KS_RECORD_STATE_COMPLETED] = "completed",
-  [KS_RECORD_STATE_FAILED] = "failed",
-  [KS_RECORD_STATE_CANCELLED] = "cancelled",
-  [KS_RECORD_STATE_EXPIRED] = "expired",
-};
-
-const char *
-ks_record_state_to_string (KsRecordState state)
-{
-  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_nicks), NULL);
-
-  return state_nicks[state];
-}
-
-gboolean
-ks_record_state_from_string (const char    *nick,
-                             KsRecordState *state)
-{
-  g_return_val_if_fail (state != NULL, FALSE);
-
-  if (nick == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (state_nicks); i++)
-    {
-      if (g_str_equal (nick, state_nicks[i]))
-        {
-          *state = (KsRecordState) i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
-gboolean
-ks_record_state_is_unfinished (KsRecordState state)
-{
-  switch (state)
-    {
-    case KS_RECORD_STATE_WAITING:
-    case KS_RECORD_STATE_SUBMITTING:
-    case KS_RECORD_STATE_IN_QUEUE:
-    case KS_RECORD_STATE_IN_PROGRESS:
-    case KS_RECORD_STATE_DOWNLOADING:
-      return TRUE;
-
-    case KS_RECORD_STATE_UNKNOWN:
-    case KS_RECORD_STATE_COMPLETED:
-    case KS_RECORD_STATE_FAILED:
-    case KS_RECORD_STATE_CANCELLED:
-    case KS_RECORD_STATE_EXPIRED:
-    default:
-      return FALSE;
-    }
-}
+/* ---- state, for people ---------------------------------------------------- */
 
 const char *
 ks_record_state_describe (KsRecordState state)
@@ -108,78 +44,6 @@ ks_record_state_describe (KsRecordState state)
     }
 }
 
-/* ---- boxed types ------------------------------------------------------- */
-
-G_DEFINE_BOXED_TYPE (KsRecordReference, ks_record_reference,
-                     ks_record_reference_copy, ks_record_reference_free)
-
-KsRecordReference *
-ks_record_reference_copy (const KsRecordReference *self)
-{
-  KsRecordReference *copy;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  copy = g_new0 (KsRecordReference, 1);
-  copy->source_name = g_strdup (self->source_name);
-  copy->url = g_strdup (self->url);
-  copy->sha256 = g_strdup (self->sha256);
-  copy->mime_type = g_strdup (self->mime_type);
-  copy->file = g_strdup (self->file);
-  copy->width = self->width;
-  copy->height = self->height;
-
-  return copy;
-}
-
-void
-ks_record_reference_free (KsRecordReference *self)
-{
-  if (self == NULL)
-    return;
-
-  g_free (self->source_name);
-  g_free (self->url);
-  g_free (self->sha256);
-  g_free (self->mime_type);
-  g_free (self->file);
-  g_free (self);
-}
-
-G_DEFINE_BOXED_TYPE (KsRecordImage, ks_record_image,
-                     ks_record_image_copy, ks_record_image_free)
-
-KsRecordImage *
-ks_record_image_copy (const KsRecordImage *self)
-{
-  KsRecordImage *copy;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  copy = g_new0 (KsRecordImage, 1);
-  copy->index = self->index;
-  copy->url = g_strdup (self->url);
-  copy->content_type = g_strdup (self->content_type);
-  copy->file = g_strdup (self->file);
-  copy->width = self->width;
-  copy->height = self->height;
-  copy->has_nsfw_concepts = self->has_nsfw_concepts;
-
-  return copy;
-}
-
-void
-ks_record_image_free (KsRecordImage *self)
-{
-  if (self == NULL)
-    return;
-
-  g_free (self->url);
-  g_free (self->content_type);
-  g_free (self->file);
-  g_free (self);
-}
-
 /* ---- KsRecord ------------------------------------------------------------ */
 
 G_DEFINE_FINAL_TYPE (KsRecord, ks_record, G_TYPE_OBJECT)
@@ -209,6 +73,8 @@ enum {
   PROP_PARENT_ID,
   PROP_PARENT_IMAGE,
   PROP_TRASHED,
+  PROP_BATCH_ID,
+  PROP_BATCH_LABEL,
   PROP_JOB,
   PROP_REFERENCES,
   PROP_IMAGES,
@@ -242,6 +108,8 @@ ks_record_finalize (GObject *object)
   g_free (self->error_message);
   g_free (self->logs_summary);
   g_free (self->parent_id);
+  g_free (self->batch_id);
+  g_free (self->batch_label);
   g_free (self->owner);
   g_clear_pointer (&self->references, g_ptr_array_unref);
   g_clear_pointer (&self->images, g_ptr_array_unref);
@@ -328,6 +196,12 @@ ks_record_get_property (GObject    *object,
     case PROP_TRASHED:
       g_value_set_int64 (value, self->trashed);
       break;
+    case PROP_BATCH_ID:
+      g_value_set_string (value, self->batch_id);
+      break;
+    case PROP_BATCH_LABEL:
+      g_value_set_string (value, self->batch_label);
+      break;
     case PROP_JOB:
       g_value_set_object (value, self->job);
       break;
@@ -379,6 +253,8 @@ ks_record_class_init (KsRecordClass *klass)
   properties[PROP_PARENT_ID] = g_param_spec_string ("parent-id", NULL, NULL, NULL, flags);
   properties[PROP_PARENT_IMAGE] = g_param_spec_uint ("parent-image", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_TRASHED] = g_param_spec_int64 ("trashed", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_BATCH_ID] = g_param_spec_string ("batch-id", NULL, NULL, NULL, flags);
+  properties[PROP_BATCH_LABEL] = g_param_spec_string ("batch-label", NULL, NULL, NULL, flags);
   properties[PROP_JOB] = g_param_spec_object ("job", NULL, NULL, KS_TYPE_JOB, flags);
   properties[PROP_REFERENCES] =
     g_param_spec_boxed ("references", NULL, NULL, G_TYPE_PTR_ARRAY, flags);
@@ -488,6 +364,8 @@ RECORD_GETTER (guint64, cost, 0)
 RECORD_GETTER (const char *, parent_id, NULL)
 RECORD_GETTER (guint, parent_image, 0)
 RECORD_GETTER (gint64, trashed, 0)
+RECORD_GETTER (const char *, batch_id, NULL)
+RECORD_GETTER (const char *, batch_label, NULL)
 RECORD_GETTER (KsJob *, job, NULL)
 RECORD_GETTER (GPtrArray *, references, NULL)
 RECORD_GETTER (GPtrArray *, images, NULL)
@@ -568,7 +446,7 @@ ks_record_set_state (KsRecord      *self,
                      KsRecordState  state)
 {
   g_return_if_fail (KS_IS_RECORD (self));
-  g_return_if_fail ((guint) state < G_N_ELEMENTS (state_nicks));
+  g_return_if_fail ((guint) state < (guint) KS_RECORD_STATE_EXPIRED + 1);
 
   SET_SCALAR (state, state, PROP_STATE);
 }
@@ -744,6 +622,21 @@ ks_record_set_trashed (KsRecord *self,
   g_return_if_fail (KS_IS_RECORD (self));
 
   SET_SCALAR (trashed, when, PROP_TRASHED);
+}
+
+void
+ks_record_set_batch (KsRecord   *self,
+                     const char *batch_id,
+                     const char *batch_label)
+{
+  g_return_if_fail (KS_IS_RECORD (self));
+  g_return_if_fail (batch_id == NULL || _ks_record_id_is_valid (batch_id));
+  g_return_if_fail (batch_id != NULL || batch_label == NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->batch_id, batch_id, PROP_BATCH_ID);
+  set_string (self, &self->batch_label, batch_label, PROP_BATCH_LABEL);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 void

@@ -109,6 +109,10 @@ G_DECLARE_FINAL_TYPE (KsRecord, ks_record, KS, RECORD, GObject)
  *                      reference ("Use as reference"); NULL for an original
  *   parent-image       guint: which image of the parent
  *   trashed            gint64: wall-clock µs when moved to the trash; 0 when not
+ *   batch-id           string: the id shared by the records of one sweep (several
+ *                      jobs submitted as one, see ks-sweep.h); NULL when not in one
+ *   batch-label        string: what sets this record apart in its sweep, for people:
+ *                      "Seed 1234", "Guidance 5.0"; NULL when not in one
  *   job                KsJob: the job running it in this process; NULL otherwise
  *
  * The references and images are arrays (getters below); changes to them
@@ -143,6 +147,8 @@ guint64       ks_record_get_cost           (KsRecord      *self);
 const char   *ks_record_get_parent_id      (KsRecord      *self);
 guint         ks_record_get_parent_image   (KsRecord      *self);
 gint64        ks_record_get_trashed        (KsRecord      *self);
+const char   *ks_record_get_batch_id       (KsRecord      *self);
+const char   *ks_record_get_batch_label    (KsRecord      *self);
 KsJob        *ks_record_get_job            (KsRecord      *self);
 /* KsRecordReference, in reference order (transfer none) */
 GPtrArray    *ks_record_get_references     (KsRecord      *self);
@@ -186,6 +192,10 @@ void          ks_record_set_parent         (KsRecord      *self,
                                             guint          parent_image);
 void          ks_record_set_trashed        (KsRecord      *self,
                                             gint64         when);
+/* Both NULL: not in a batch. @batch_id must be a valid id (a UUID). */
+void          ks_record_set_batch          (KsRecord      *self,
+                                            const char    *batch_id,
+                                            const char    *batch_label);
 void          ks_record_set_job            (KsRecord      *self,
                                             KsJob         *job);
 void          ks_record_take_references    (KsRecord      *self,

@@ -184,6 +184,38 @@ ks_session_submit (KsSession *self,
   return ks_session_submit_with_parent (self, params, NULL, 0);
 }
 
+GPtrArray *
+ks_session_submit_sweep (KsSession   *self,
+                         GPtrArray   *params,
+                         KsSweepKind  kind,
+                         const char  *parent_id,
+                         guint        parent_image)
+{
+  g_autoptr(GPtrArray) jobs = NULL;
+  GPtrArray *result;
+
+  g_return_val_if_fail (KS_IS_SESSION (self), NULL);
+  g_return_val_if_fail (params != NULL && params->len > 0, NULL);
+
+  /* Every record (and its tile) exists, batch and label set, before the
+   * first job runs. */
+  jobs = ks_library_create_batch (self->library, self->client, params, kind,
+                                  parent_id, parent_image);
+  g_return_val_if_fail (jobs != NULL, NULL);
+
+  result = g_ptr_array_new ();
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      KsJob *job = g_ptr_array_index (jobs, i);
+
+      run_job (self, job);
+      /* The running set holds it from here on. */
+      g_ptr_array_add (result, job);
+    }
+
+  return result;
+}
+
 static guint64
 draw_seed (void)
 {

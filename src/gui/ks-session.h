@@ -88,6 +88,15 @@ KsJob      *ks_session_submit_with_parent  (KsSession     *self,
                                             KsParams      *params,
                                             const char    *parent_id,
                                             guint          parent_image);
+/* A sweep: one job per entry of @params (from ks_sweep_make_params()),
+ * written ahead into the library as one batch (ks_library_create_batch())
+ * and run now; a tile appears for each at once. Returns the jobs
+ * (transfer container), whose records share the batch id. */
+GPtrArray  *ks_session_submit_sweep        (KsSession     *self,
+                                            GPtrArray     *params,
+                                            KsSweepKind    kind,
+                                            const char    *parent_id,
+                                            guint          parent_image);
 /* A job whose submit may or may not have reached the service (UNKNOWN),
  * or that failed or expired: a new record with the same parameters and
  * references, run now. The caller has warned that it may bill twice. */

@@ -88,6 +88,10 @@ _ks_window_connect_composer (KsWindow *self)
   g_signal_connect_object (self->composer, "error",
                            G_CALLBACK (on_composer_error), self,
                            G_CONNECT_SWAPPED);
+  /* "Sweep…" follows Generate. */
+  g_signal_connect_object (self->composer, "notify::can-submit",
+                           G_CALLBACK (_ks_window_update_actions), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -292,6 +296,9 @@ _ks_window_update_actions (KsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-demo", !self->storing_key);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", studio && _ks_window_viewer_is_shown (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.generate", studio);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sweep",
+                                 studio && self->composer != NULL &&
+                                 ks_composer_get_can_submit (self->composer));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-reference", studio);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste", studio);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find", studio);

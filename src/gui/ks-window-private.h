@@ -1,8 +1,10 @@
 #pragma once
 
 #include "ks-composer.h"
+#include "ks-contact-sheet.h"
 #include "ks-gallery.h"
 #include "ks-session.h"
+#include "ks-sweep-dialog.h"
 #include "ks-viewer.h"
 #include "ks-window.h"
 
@@ -70,5 +72,11 @@ void      _ks_window_show_banner      (KsWindow      *self,
 void      _ks_window_update_actions   (KsWindow      *self);
 void      _ks_window_connect_composer (KsWindow      *self);
 void      _ks_window_class_add_actions (GtkWidgetClass *widget_class);
+
+/* ks-window-sweep.c */
+void      _ks_window_class_add_sweep_actions (GtkWidgetClass *widget_class);
+KsSweepDialog  *_ks_window_open_sweep_dialog (KsWindow   *self);
+KsContactSheet *_ks_window_show_batch        (KsWindow   *self,
+                                              const char *batch_id);
 
 G_END_DECLS

@@ -521,6 +521,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
   _ks_window_class_add_actions (widget_class);
+  _ks_window_class_add_sweep_actions (widget_class);
 }
 
 static void

@@ -222,6 +222,7 @@ record_new_full (void)
   ks_record_set_logs (record, logs);
   ks_record_set_parent (record, "0f8fad5b-d9cb-469f-a165-70867728950e", 1);
   ks_record_set_trashed (record, 1700000001000003);
+  ks_record_set_batch (record, "9b2c41e0-5d7a-4c1e-8f3b-2a6d0c9e7f11", "Seed 1234");
 
   g_ptr_array_add (references, reference_new ("cat.png", "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"));
   g_ptr_array_add (references, g_new0 (KsRecordReference, 1));
@@ -291,6 +292,8 @@ assert_records_equal (KsRecord *a,
   g_assert_cmpuint (ks_record_get_n_logs (a), ==, ks_record_get_n_logs (b));
   g_assert_cmpuint (ks_record_get_cost (a), ==, ks_record_get_cost (b));
   g_assert_cmpstr (ks_record_get_parent_id (a), ==, ks_record_get_parent_id (b));
+  g_assert_cmpstr (ks_record_get_batch_id (a), ==, ks_record_get_batch_id (b));
+  g_assert_cmpstr (ks_record_get_batch_label (a), ==, ks_record_get_batch_label (b));
   g_assert_cmpuint (ks_record_get_parent_image (a), ==, ks_record_get_parent_image (b));
   g_assert_cmpint (ks_record_get_trashed (a), ==, ks_record_get_trashed (b));
 
