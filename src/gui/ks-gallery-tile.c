@@ -40,6 +40,7 @@ struct _KsGalleryTile
   GtkWidget     *tolerance_button;
   GtkWidget     *caption_label;
   GtkWidget     *simulated_badge;
+  GtkWidget     *sweep_button;
 };
 
 G_DEFINE_FINAL_TYPE (KsGalleryTile, ks_gallery_tile, GTK_TYPE_WIDGET)
@@ -357,6 +358,23 @@ update_record (KsGalleryTile *self)
   set_status_text (self, words);
 }
 
+/* A result of a sweep leads to the whole sweep's contact sheet. */
+static void
+update_sweep_button (KsGalleryTile *self)
+{
+  const char *batch_id = ks_record_get_batch_id (ks_gallery_item_get_record (self->item));
+
+  gtk_widget_set_visible (self->sweep_button, batch_id != NULL);
+  /* The target first: an action name without it would be activated with none. */
+  if (batch_id != NULL)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->sweep_button), "s", batch_id);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->sweep_button), "win.show-batch");
+    }
+  else
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->sweep_button), NULL);
+}
+
 static void
 update (KsGalleryTile *self)
 {
@@ -368,6 +386,7 @@ update (KsGalleryTile *self)
       gtk_picture_set_paintable (self->picture, NULL);
       gtk_spinner_stop (self->spinner);
       gtk_widget_set_visible (self->simulated_badge, FALSE);
+      gtk_widget_set_visible (self->sweep_button, FALSE);
       gtk_widget_set_visible (self->caption_label, FALSE);
       gtk_widget_remove_css_class (GTK_WIDGET (self), "simulated");
       set_status_text (self, NULL);
@@ -394,6 +413,7 @@ update (KsGalleryTile *self)
 
   gtk_widget_set_visible (self->caption_label, image_shown);
   gtk_widget_set_visible (self->simulated_badge, ks_gallery_item_get_simulated (self->item));
+  update_sweep_button (self);
   /* Words on a simulated tile start below the badge. */
   if (ks_gallery_item_get_simulated (self->item))
     gtk_widget_add_css_class (GTK_WIDGET (self), "simulated");
@@ -707,6 +727,7 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_button);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, caption_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, simulated_badge);
+  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, sweep_button);
 
   gtk_widget_class_install_action (widget_class, "tile.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "tile.retry", NULL, retry_action);

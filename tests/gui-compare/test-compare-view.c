@@ -440,10 +440,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
-    return g_test_run ();
+  if (!ks_test_gui_setup (&argc, &argv))
+    return 1;
   /* Screenshots show states, not the cross-fades between them. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 

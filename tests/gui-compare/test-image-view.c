@@ -476,10 +476,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  ks_test_gui_preinit ();
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  if (!ks_test_gui_init ())
-    return g_test_run ();
+  if (!ks_test_gui_setup (&argc, &argv))
+    return 1;
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/image-view/zoom/at-point", test_zoom_at_keeps_point);

@@ -16,6 +16,7 @@
 #include "ks-application.h"
 #include "ks-composer.h"
 #include "ks-contact-sheet.h"
+#include "ks-gallery-tile.h"
 #include "ks-session.h"
 #include "ks-sweep-dialog.h"
 #include "ks-test-gui.h"
@@ -104,6 +105,30 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* ---- helpers ------------------------------------------------------------ */
+
+/* The first shown "Sweep" button of a gallery tile under @root. */
+static GtkWidget *
+find_visible_sweep_button (GtkWidget *root)
+{
+  if (!gtk_widget_get_visible (root))
+    return NULL;
+  if (GTK_IS_BUTTON (root) &&
+      g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), "sweep_button") == 0 &&
+      gtk_widget_get_ancestor (root, KS_TYPE_GALLERY_TILE) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_visible_sweep_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
 
 static KsComposer *
 get_composer (Fixture *fixture)
@@ -394,6 +419,22 @@ test_sweep_seeds (Fixture       *fixture,
   /* From the toast's action the same sheet comes back, not a second one. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-batch", "s", batch_id);
   g_assert_true (KS_CONTACT_SHEET (find_toplevel (KS_TYPE_CONTACT_SHEET)) == sheet);
+
+  /* A sweep's result in the gallery leads back to its sheet as well. */
+  gtk_window_destroy (GTK_WINDOW (sheet));
+  g_assert_null (find_toplevel (KS_TYPE_CONTACT_SHEET));
+  {
+    GtkWidget *button = find_visible_sweep_button (GTK_WIDGET (fixture->window));
+    KsContactSheet *again;
+
+    g_assert_nonnull (button);
+    g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button)), NULL),
+                     ==, batch_id);
+    click (button);
+    again = KS_CONTACT_SHEET (find_toplevel (KS_TYPE_CONTACT_SHEET));
+    g_assert_nonnull (again);
+    g_assert_cmpstr (ks_contact_sheet_get_batch_id (again), ==, batch_id);
+  }
 }
 
 int
