@@ -281,7 +281,10 @@ thumbnail_loaded (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_warning ("Could not make a thumbnail: %s", error->message);
+          /* A file removed behind our back (the trash emptied elsewhere,
+           * deleted by hand) leaves the tile without a picture; the viewer
+           * says why in words when the image is opened. */
+          g_debug ("Could not make a thumbnail: %s", error->message);
           self->loading_thumbnail = FALSE;
         }
       return;
@@ -308,7 +311,7 @@ texture_loaded (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_warning ("Could not load the image: %s", error->message);
+          g_debug ("Could not load the image: %s", error->message);
           self->loading_texture = FALSE;
         }
       return;

@@ -4,6 +4,7 @@
 #include "ks-image-view.h"
 #include "ks-lineage.h"
 #include "ks-viewer.h"
+#include "ks-viewer-target.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,14 @@ struct _KsViewer
   char            *compare_mode;  /* "wipe", "side-by-side", "toggle" */
   GtkSpinner      *loading_spinner;
   KsLineage       *lineage;
+  /* Compare With…: the list made when its popover opens, and the image
+   * chosen (NULL: the reference or the previous step). */
+  GtkMenuButton   *compare_with_button;
+  GtkPopover      *compare_with_popover;
+  GtkListView     *compare_with_list;
+  GtkLabel        *compare_with_empty;
+  GListStore      *compare_targets;
+  KsViewerTarget  *compare_target;
   GtkLabel        *prompt_label;
   GtkLabel        *returned_prompt_heading;
   GtkLabel        *returned_prompt_label;
@@ -101,6 +110,23 @@ void                 _ks_viewer_set_compare_mode (KsViewer  *self,
                                                   const char *mode);
 /* ks-viewer.c: the image, the compare view, loading, filtered or empty. */
 void                 _ks_viewer_refresh_page    (KsViewer *self);
+
+/* ks-viewer-compare.c: Compare With… */
+/* At most this many results under "Recent". */
+#define KS_VIEWER_RECENT_MAX 20
+void                 _ks_viewer_compare_init    (KsViewer *self);
+void                 _ks_viewer_compare_dispose (KsViewer *self);
+void                 _ks_viewer_compare_class_init (GtkWidgetClass *widget_class);
+/* Fills the list from the library: Reference, Sweep, Edits, Recent. */
+void                 _ks_viewer_rebuild_compare_targets (KsViewer *self);
+/* Compares the result with @target (turning comparing on); NULL goes
+ * back to the reference or the previous step. */
+void                 _ks_viewer_set_compare_target (KsViewer       *self,
+                                                    KsViewerTarget *target);
+/* Another item is shown: back to the default target. */
+void                 _ks_viewer_reset_compare_target (KsViewer *self);
+/* "Result · seed N" for @record ("Result" without a seed). */
+char                *_ks_viewer_dup_result_label (KsRecord *record);
 
 /* ks-viewer-details.c: the parameters panel, from the record. */
 void                 _ks_viewer_update_details (KsViewer *self);

@@ -160,6 +160,9 @@ can_compare (KsViewer *self)
   if (!_ks_viewer_has_pixels (self))
     return FALSE;
 
+  if (self->compare_target != NULL)
+    return TRUE;
+
   source = dup_compare_source (self, &label);
   return source != NULL;
 }
@@ -178,31 +181,43 @@ parse_mode (const char *mode)
 void
 _ks_viewer_update_compare (KsViewer *self)
 {
+  gboolean pixels = _ks_viewer_has_pixels (self);
   gboolean possible = can_compare (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.comparing", possible || self->comparing);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->compare_with_button), pixels);
 
   if (self->comparing && possible)
     {
       const char *label = NULL;
-      g_autoptr(GFile) source = dup_compare_source (self, &label);
+      g_autoptr(GFile) source = NULL;
       g_autoptr(GFile) result = _ks_viewer_dup_file (self);
-      g_autofree char *seed = _ks_viewer_dup_seed (self);
-      g_autofree char *result_label = NULL;
+      g_autofree char *result_label = _ks_viewer_dup_result_label (_ks_viewer_get_record (self));
       GFile *shown_a = ks_image_view_get_file (ks_compare_view_get_view_a (self->compare_view));
       GFile *shown_b = ks_image_view_get_file (ks_compare_view_get_view_b (self->compare_view));
-
-      if (seed != NULL)
-        /* Translators: the compared result's label; %s is its seed */
-        result_label = g_strdup_printf (_("Result · seed %s"), seed);
-      else
-        result_label = g_strdup (_("Result"));
+      GFile *a;
+      GFile *b;
 
       ks_compare_view_set_mode (self->compare_view, parse_mode (self->compare_mode));
-      ks_compare_view_set_labels (self->compare_view, label, result_label);
+      if (self->compare_target != NULL)
+        {
+          /* A chosen image: the result first, the other one second. */
+          a = result;
+          b = ks_viewer_target_get_file (self->compare_target);
+          ks_compare_view_set_labels (self->compare_view, result_label,
+                                      ks_viewer_target_get_compare_label (self->compare_target));
+        }
+      else
+        {
+          source = dup_compare_source (self, &label);
+          a = source;
+          b = result;
+          ks_compare_view_set_labels (self->compare_view, label, result_label);
+        }
+
       if (shown_a == NULL || shown_b == NULL ||
-          !g_file_equal (shown_a, source) || !g_file_equal (shown_b, result))
-        ks_compare_view_set_files (self->compare_view, source, result);
+          !g_file_equal (shown_a, a) || !g_file_equal (shown_b, b))
+        ks_compare_view_set_files (self->compare_view, a, b);
     }
   else if (self->comparing)
     {

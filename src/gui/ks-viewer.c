@@ -259,6 +259,7 @@ ks_viewer_set_item (KsViewer      *self,
   g_cancellable_cancel (self->item_cancellable);
   g_clear_object (&self->item_cancellable);
   g_set_object (&self->item, item);
+  _ks_viewer_reset_compare_target (self);
   g_signal_group_set_target (self->item_signals, item);
   g_signal_group_set_target (self->record_signals,
                              item != NULL ? ks_gallery_item_get_record (item) : NULL);
@@ -452,6 +453,7 @@ ks_viewer_dispose (GObject *object)
   g_clear_object (&self->record_signals);
   g_clear_object (&self->item);
   g_clear_pointer (&self->compare_mode, g_free);
+  _ks_viewer_compare_dispose (self);
   g_clear_handle_id (&self->zoom_label_idle, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), KS_TYPE_VIEWER);
@@ -627,6 +629,7 @@ ks_viewer_class_init (KsViewerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "viewer.lineage-next", NULL);
 
   _ks_viewer_view_class_init (widget_class);
+  _ks_viewer_compare_class_init (widget_class);
 
   g_type_ensure (KS_TYPE_LINEAGE);
 }
@@ -638,6 +641,7 @@ ks_viewer_init (KsViewer *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   _ks_viewer_view_init (self);
+  _ks_viewer_compare_init (self);
 
   self->item_signals = g_signal_group_new (KS_TYPE_GALLERY_ITEM);
   g_signal_group_connect_object (self->item_signals, "notify::texture",

@@ -16,6 +16,7 @@
 #include "ks-application.h"
 #include "ks-composer.h"
 #include "ks-session.h"
+#include "ks-test-gui.h"
 #include "ks-window.h"
 
 #define FRAMES_TO_WAIT 5
@@ -147,6 +148,22 @@ window_settled (Fixture *fixture)
 
 /* Renders @widget as PLATFORM.md describes, saves it as a PNG in the build
  * dir and returns how many distinct colours it holds. */
+/* A relayout just before a capture leaves the paintable empty for a frame:
+ * TRUE once @widget draws something. */
+static gboolean
+widget_draws (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                          gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+
+  return node != NULL;
+}
+
 static guint
 render_to_png (GtkWidget  *widget,
                const char *path)
@@ -407,7 +424,8 @@ on_tick (GtkWidget     *widget,
       return G_SOURCE_CONTINUE;
     }
   if (++fixture->settled_frames < FRAMES_TO_WAIT ||
-      gtk_stack_get_transition_running (GTK_STACK (find_named (widget, "main_stack"))))
+      gtk_stack_get_transition_running (GTK_STACK (find_named (widget, "main_stack"))) ||
+      !widget_draws (widget))
     return G_SOURCE_CONTINUE;
 
   if (fixture->demo)
@@ -531,6 +549,8 @@ main (int   argc,
    * SVG icon; this must come before the dirs are isolated. */
   g_content_type_set_mime_dirs (NULL);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* A job that finishes while the window is not active is announced. */
+  ks_test_gui_serve_notifications ();
 
   g_test_add_func ("/window/activate", test_window_activate);
   g_test_add_func ("/window/open", test_window_open);

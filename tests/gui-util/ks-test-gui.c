@@ -114,8 +114,8 @@ notifications_ready (gpointer data)
   return notifications_name_acquired;
 }
 
-static void
-serve_notifications (void)
+void
+ks_test_gui_serve_notifications (void)
 {
   static const GDBusInterfaceVTable vtable = { on_notifications_call, NULL, NULL };
   g_autoptr(GDBusNodeInfo) info = NULL;
@@ -147,7 +147,7 @@ gboolean
 ks_test_gui_init (void)
 {
   use_system_data ();
-  serve_notifications ();
+  ks_test_gui_serve_notifications ();
 
   /* A display that is busy accepting other test programs can refuse a
    * connection now and then: try a few times before giving up. */

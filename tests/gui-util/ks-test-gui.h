@@ -17,6 +17,9 @@ void      ks_test_gui_preinit        (void);
  * data dir and opens the display; fails the test (never skips) when there
  * is no display. Returns FALSE then. */
 gboolean  ks_test_gui_init           (void);
+/* Owns org.freedesktop.Notifications on the session bus with a stand-in
+ * that accepts and forgets notifications (ks_test_gui_init() calls it). */
+void      ks_test_gui_serve_notifications (void);
 /* ks_test_gui_preinit(), g_test_init() with isolated dirs, then
  * ks_test_gui_init(): the start of every GUI test's main(). */
 gboolean  ks_test_gui_setup          (int         *argc,
