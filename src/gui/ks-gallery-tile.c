@@ -241,6 +241,12 @@ update_filtered (KsGalleryTile *self)
       gtk_widget_set_tooltip_text (self->tolerance_button,
                                    _("The safety tolerance is already at its most permissive, 6"));
     }
+  /* The name follows the words on the button (the .ui gives one for
+   * before they are set). */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->tolerance_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_label_get_text (self->tolerance_label),
+                                  -1);
 }
 
 static void
@@ -424,6 +430,11 @@ update (KsGalleryTile *self)
                                 self->status_text != NULL ? self->status_text : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  /* The image itself carries the prompt as its alternative text. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  ks_gallery_item_get_title (self->item),
                                   -1);
   update_actions (self);
 }

@@ -493,6 +493,28 @@ ks_preferences_window_set_property (GObject      *object,
     }
 }
 
+/* AdwPreferencesWindow's own search entry has only a placeholder, which
+ * is no accessible name. */
+static gboolean
+label_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Search Preferences"),
+                                      -1);
+      return TRUE;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_search_entry (child))
+      return TRUE;
+
+  return FALSE;
+}
+
 static void
 ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
 {
@@ -544,6 +566,7 @@ ks_preferences_window_init (KsPreferencesWindow *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  label_search_entry (GTK_WIDGET (self));
 }
 
 GtkWidget *

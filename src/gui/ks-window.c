@@ -125,9 +125,12 @@ _ks_window_show_banner (KsWindow   *self,
   self->banner_code = code;
   gtk_label_set_label (self->banner_label, text);
   gtk_button_set_label (self->banner_button, button_label);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), action);
+  /* Name and target change together: without the old name in between,
+   * neither order leaves the button briefly mismatched. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), NULL);
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->banner_button),
                                           target_uri != NULL ? g_variant_new_string (target_uri) : NULL);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), action);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
 
