@@ -397,8 +397,8 @@ ks_params_set_from_string (KsParams    *self,
         if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &seed, NULL))
           {
             g_set_error (error, KS_ERROR, KS_ERROR_INVALID_PARAMS,
-                         _("%s must be a whole number from 0 to %" G_GUINT64_FORMAT " or “random” (got “%s”)."),
-                         ks_param_spec_get_label (spec), G_MAXUINT64, value);
+                         _("%s must be a whole number from 0 to 18446744073709551615 or “random” (got “%s”)."),
+                         ks_param_spec_get_label (spec), value);
             return FALSE;
           }
 

@@ -525,9 +525,12 @@ read_record (KsRecord    *self,
     return FALSE;
   if (version != RECORD_VERSION)
     {
+      /* Formatted apart: gettext cannot read a format macro in a message. */
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+
       g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                   _("A saved record has version %" G_GINT64_FORMAT ", which this version of "
-                     "Kontext Studio cannot read. Update Kontext Studio to see it."), version);
+                   _("A saved record has version %s, which this version of "
+                     "Kontext Studio cannot read. Update Kontext Studio to see it."), number);
       return FALSE;
     }
 

@@ -120,8 +120,8 @@ process_line (KsSseParser  *self,
       if (self->data->len + strlen (value) + 1 > self->max_line)
         {
           g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                       _("The status stream sent an event larger than %" G_GSIZE_FORMAT " bytes."),
-                       self->max_line);
+                       _("The status stream sent an event larger than %lu bytes."),
+                       (unsigned long) self->max_line);
           return FALSE;
         }
       g_string_append (self->data, value);
@@ -198,8 +198,8 @@ ks_sse_parser_feed (KsSseParser  *self,
         {
           self->failed = TRUE;
           g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                       _("The status stream sent a line longer than %" G_GSIZE_FORMAT " bytes."),
-                       self->max_line);
+                       _("The status stream sent a line longer than %lu bytes."),
+                       (unsigned long) self->max_line);
           return FALSE;
         }
 

@@ -222,12 +222,14 @@ ks_sweep_label (KsSweepKind  kind,
     {
     case KS_SWEEP_SEEDS:
       {
+        g_autofree char *digits = NULL;
         guint64 seed = 0;
 
         if (!ks_params_get_seed (params, &seed))
           return g_strdup (_("Random seed"));
+        digits = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
         /* Translators: a job of a sweep over seeds, "Seed 1234" */
-        return g_strdup_printf (_("Seed %" G_GUINT64_FORMAT), seed);
+        return g_strdup_printf (_("Seed %s"), digits);
       }
 
     case KS_SWEEP_GUIDANCE:
