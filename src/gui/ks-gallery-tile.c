@@ -6,8 +6,7 @@
 
 #include "ks-gallery-tile.h"
 
-/* Every tile has the same size, so the grid reads as a contact sheet. */
-#define TILE_SIZE 200
+#define TILE_SIZE KS_GALLERY_TILE_SIZE
 #define MAX_SAFETY_TOLERANCE 6
 
 struct _KsGalleryTile

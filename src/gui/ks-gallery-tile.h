@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* Every tile has the same size, so the grid reads as a contact sheet. */
+#define KS_GALLERY_TILE_SIZE 200
+
 #define KS_TYPE_GALLERY_TILE (ks_gallery_tile_get_type ())
 G_DECLARE_FINAL_TYPE (KsGalleryTile, ks_gallery_tile, KS, GALLERY_TILE, GtkWidget)
 

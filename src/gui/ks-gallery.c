@@ -454,10 +454,16 @@ unbind_tile (KsGallery                *self,
 
 /* ---- columns ------------------------------------------------------------ */
 
-/* A tile is 200 px with 6 px of padding each side; the grid has 12 px. */
-#define TILE_STRIDE   212
+/* A tile with 6 px of padding each side (ks-gallery.css); the grid has 12 px. */
+#define TILE_STRIDE   (KS_GALLERY_TILE_SIZE + 12)
 #define GRID_PADDING  24
 #define MAX_COLUMNS   8
+
+static guint
+columns_for_width (int width)
+{
+  return CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+}
 
 /* GtkGridView keeps about thirty rows of max-columns tiles alive around
  * what is shown, so max-columns follows what fits: a wide max-columns on a
@@ -466,8 +472,7 @@ static gboolean
 update_columns (gpointer user_data)
 {
   KsGallery *self = user_data;
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  guint columns = CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+  guint columns = columns_for_width (gtk_widget_get_width (GTK_WIDGET (self)));
 
   self->columns_source = 0;
   if (gtk_grid_view_get_max_columns (self->grid_view) != columns)
@@ -480,8 +485,7 @@ update_columns (gpointer user_data)
 static void
 on_grid_width_changed (KsGallery *self)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  guint columns = CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+  guint columns = columns_for_width (gtk_widget_get_width (GTK_WIDGET (self)));
 
   /* Not from inside the allocation: changing it queues a resize. */
   if (gtk_grid_view_get_max_columns (self->grid_view) != columns && self->columns_source == 0)

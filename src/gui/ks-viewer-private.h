@@ -17,6 +17,7 @@ struct _KsViewer
   GSignalGroup    *record_signals;
 
   GCancellable    *item_cancellable;
+  GSettings       *settings;          /* "embed-recipe", read at each save */
   GtkNativeDialog *chooser;
 
   /* template */

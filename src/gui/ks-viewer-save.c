@@ -83,23 +83,6 @@ save_data_free (SaveData *data)
   g_free (data);
 }
 
-/* Whether exported images carry their recipe (the "embed-recipe" key). */
-static gboolean
-embed_recipe_enabled (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, BASE_APP_ID, TRUE);
-  if (schema == NULL || !g_settings_schema_has_key (schema, SETTINGS_KEY_EMBED_RECIPE))
-    return TRUE;
-
-  settings = g_settings_new (BASE_APP_ID);
-  return g_settings_get_boolean (settings, SETTINGS_KEY_EMBED_RECIPE);
-}
-
 static void
 save_thread (GTask        *task,
              gpointer      source_object,
@@ -230,7 +213,7 @@ ks_viewer_export_async (KsViewer            *self,
   data->file = g_object_ref (file);
   data->format = g_strdup (format);
   data->quality = quality;
-  if (embed_recipe_enabled ())
+  if (g_settings_get_boolean (self->settings, SETTINGS_KEY_EMBED_RECIPE))
     data->recipe = ks_recipe_new_for_record (_ks_viewer_get_record (self),
                                              ks_gallery_item_get_image_index (self->item));
   data->same_format = g_strcmp0 (_ks_viewer_image_format (_ks_viewer_get_image (self)), format) == 0;

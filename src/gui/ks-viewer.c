@@ -435,6 +435,17 @@ on_drag_begin (KsViewer      *self,
 
 /* ---- GObject -------------------------------------------------------------- */
 
+/* The settings outlive dispose: a save may still be asked for then. */
+static void
+ks_viewer_finalize (GObject *object)
+{
+  KsViewer *self = KS_VIEWER (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ks_viewer_parent_class)->finalize (object);
+}
+
 static void
 ks_viewer_dispose (GObject *object)
 {
@@ -522,6 +533,7 @@ ks_viewer_class_init (KsViewerClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ks_viewer_dispose;
+  object_class->finalize = ks_viewer_finalize;
   object_class->get_property = ks_viewer_get_property;
   object_class->set_property = ks_viewer_set_property;
 
@@ -640,6 +652,7 @@ ks_viewer_init (KsViewer *self)
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (BASE_APP_ID);
   _ks_viewer_view_init (self);
   _ks_viewer_compare_init (self);
 
