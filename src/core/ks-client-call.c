@@ -152,7 +152,10 @@ call_fail (GTask    *task,
 {
   if (transient && call_maybe_retry (task))
     {
-      g_debug ("%s", error->message);
+      g_autofree char *clean = _ks_client_redact (g_task_get_source_object (task), error->message);
+
+      /* The service's words may repeat the key. */
+      g_debug ("%s", clean);
       g_error_free (error);
       return;
     }
@@ -209,6 +212,7 @@ on_body_read (GObject      *object,
   g_autoptr(GBytes) bytes = NULL;
   gboolean transient;
   gboolean refused;
+  gsize cap;
 
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (bytes == NULL)
@@ -227,7 +231,11 @@ on_body_read (GObject      *object,
       return;
     }
 
-  if (call->buffer->len + g_bytes_get_size (bytes) > call->max_body)
+  /* An error page is read only as far as it explains itself; the cap of
+   * the operation stays for the next attempt. */
+  cap = SOUP_STATUS_IS_SUCCESSFUL (call->status) ? call->max_body
+                                                 : MIN (call->max_body, ERROR_REPLY_CAP);
+  if (call->buffer->len + g_bytes_get_size (bytes) > cap)
     {
       if (!SOUP_STATUS_IS_SUCCESSFUL (call->status))
         {
@@ -310,8 +318,11 @@ on_sent (GObject      *object,
       gboolean refused;
       GError *mapped = _ks_client_transport_error (call, error, &transient, &refused);
 
+      call->refused = refused;
+      /* A submit is sent again only when it certainly never arrived and
+       * another attempt may help (a refused certificate will not). */
       if (call->kind == CALL_SUBMIT)
-        transient = refused;
+        transient = transient && refused;
       else if (call->kind == CALL_STREAM)
         transient = FALSE;
       call_fail (task, mapped, transient);
@@ -326,6 +337,17 @@ on_sent (GObject      *object,
       call_follow_redirect (task))
     return;
 
+  /* Only downloads are redirected: a request to the service carries the
+   * key, and a redirect must not take it (or plain http) anywhere. */
+  if (call->kind != CALL_DOWNLOAD && call->kind != CALL_STREAM &&
+      SOUP_STATUS_IS_REDIRECTION (call->status))
+    {
+      _ks_client_call_return_error (task, g_error_new (KS_ERROR, KS_ERROR_INSECURE,
+                                                       _("%s answered with a redirect (HTTP %u), which is not followed: requests that carry the key go only to the configured address. Check the service address."),
+                                                       call->host, call->status));
+      return;
+    }
+
   if (call->kind == CALL_STREAM && SOUP_STATUS_IS_SUCCESSFUL (call->status))
     {
       const char *type = soup_message_headers_get_content_type (headers, NULL);
@@ -339,9 +361,6 @@ on_sent (GObject      *object,
       _ks_client_stream_begin (task);
       return;
     }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (call->status))
-    call->max_body = MIN (call->max_body, ERROR_REPLY_CAP);
 
   if (SOUP_STATUS_IS_SUCCESSFUL (call->status) &&
       soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
@@ -377,6 +396,10 @@ _ks_client_call_start (GTask *task)
   /* Redirects are followed by hand, for downloads only, so that every hop
    * is checked and no key ever follows one. */
   soup_message_add_flags (call->message, SOUP_MESSAGE_NO_REDIRECT);
+  /* The key goes in our own header; libsoup's HTTP authentication is never
+   * used. Left on, it reads the whole body of a 401 or 407 into memory
+   * before the reply is handed over, with no cap. */
+  soup_message_disable_feature (call->message, SOUP_TYPE_AUTH_MANAGER);
 
   headers = soup_message_get_request_headers (call->message);
   if (call->accept != NULL)

@@ -49,6 +49,7 @@ _ks_client_call_return_error (GTask  *task,
                               GError *error)
 {
   KsClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
 
   if (error->domain == KS_ERROR && self->api_key != NULL)
     {
@@ -57,6 +58,17 @@ _ks_client_call_return_error (GTask  *task,
       g_free (error->message);
       error->message = g_steal_pointer (&message);
     }
+
+  /* A 422's field messages are the service's words too. */
+  if (self->api_key != NULL && call != NULL && call->field_errors != NULL)
+    for (guint i = 0; i < call->field_errors->len; i++)
+      {
+        KsFieldError *fe = g_ptr_array_index (call->field_errors, i);
+        char *clean = fe->message != NULL ? redact (self, fe->message) : NULL;
+
+        g_free (fe->message);
+        fe->message = clean;
+      }
 
   g_task_return_error (task, error);
 }
@@ -72,6 +84,24 @@ _ks_client_redact_status (KsClient *self,
       g_free (status->error);
       status->error = clean;
     }
+
+  /* Log lines are shown and kept in the record. */
+  for (guint i = 0; self->api_key != NULL && status->logs != NULL && i < status->logs->len; i++)
+    {
+      KsLogEntry *entry = g_ptr_array_index (status->logs, i);
+      char *clean = entry->message != NULL ? redact (self, entry->message) : NULL;
+
+      g_free (entry->message);
+      entry->message = clean;
+    }
+}
+
+/* For debug lines that carry the service's words. */
+char *
+_ks_client_redact (KsClient   *self,
+                   const char *text)
+{
+  return redact (self, text);
 }
 
 const char *
@@ -328,10 +358,15 @@ _ks_client_transport_error (Call         *call,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
 
+  /* Another attempt may well be answered; a submit is not retried on it
+   * (its caller decides: it may have reached the service). */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_error_new (KS_ERROR, KS_ERROR_TIMEOUT,
-                        _("%s did not answer in time. Check the network connection and try again."),
-                        call->host);
+    {
+      *transient = TRUE;
+      return g_error_new (KS_ERROR, KS_ERROR_TIMEOUT,
+                          _("%s did not answer in time. Check the network connection and try again."),
+                          call->host);
+    }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     {
@@ -347,6 +382,13 @@ _ks_client_transport_error (Call         *call,
       return g_error_new (KS_ERROR, KS_ERROR_NETWORK,
                           _("Could not find %s. Check the network connection."), call->host);
     }
+
+  /* A certificate refused, or no TLS at all: the handshake failed before
+   * a byte of the request went out. Never retried, never bypassed. */
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+      g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+      g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
+    *refused = TRUE;
 
   if (error->domain == G_TLS_ERROR)
     return g_error_new (KS_ERROR, KS_ERROR_NETWORK,

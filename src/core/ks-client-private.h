@@ -26,6 +26,7 @@ struct _KsClient
   guint         max_retries;
   guint         poll_interval;
   guint         http_timeout;
+  guint         stream_timeout;
   guint64       max_download_bytes;
   guint         store_io : 1;
   guint         upload_references : 1;
@@ -71,6 +72,7 @@ struct _Call
   CallDoneFunc        done;
   guint               attempt;
   guint               redirects;
+  gboolean            refused;        /* the last attempt could not connect */
 
   /* the current attempt */
   SoupMessage        *message;
@@ -94,6 +96,7 @@ struct _Call
   GDestroyNotify      func_data_destroy;
   KsStatus           *completed;
   GError             *stream_error;
+  guint64             stream_bytes;   /* read so far, against a total cap */
 };
 
 /* ks-client.c */
@@ -139,6 +142,8 @@ GError      *_ks_client_transport_error      (Call         *call,
 GError      *_ks_client_too_large_error      (Call         *call);
 void         _ks_client_redact_status        (KsClient     *self,
                                               KsStatus     *status);
+char        *_ks_client_redact               (KsClient     *self,
+                                              const char   *text);
 
 /* ks-client-stream.c */
 void         _ks_client_stream_begin         (GTask        *task);

@@ -13,6 +13,28 @@
 
 /* ---- Submit ------------------------------------------------------------------------------ */
 
+KsRequest *
+ks_client_submit_accepted_request (KsClient     *self,
+                                   GAsyncResult *result)
+{
+  Call *call;
+  const char *id;
+
+  g_return_val_if_fail (KS_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (call->message == NULL || !SOUP_STATUS_IS_SUCCESSFUL (call->status))
+    return NULL;
+
+  id = soup_message_headers_get_one (soup_message_get_response_headers (call->message),
+                                     "x-fal-request-id");
+  if (id == NULL || !ks_request_id_is_valid (id))
+    return NULL;
+
+  return ks_request_new (call->base_url, call->endpoint_id, id);
+}
+
 static void
 submit_done (GTask *task,
              Call  *call)
@@ -94,6 +116,25 @@ ks_client_submit_finish (KsClient      *self,
   return request;
 }
 
+gboolean
+ks_client_submit_may_be_queued (KsClient     *self,
+                                GAsyncResult *result)
+{
+  Call *call;
+
+  g_return_val_if_fail (KS_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  call = g_task_get_task_data (G_TASK (result));
+
+  /* No answer although the request went out, or an answer of success
+   * that could not be read. */
+  if (call->status == 0)
+    return !call->refused;
+
+  return SOUP_STATUS_IS_SUCCESSFUL (call->status);
+}
+
 /* ---- Status ------------------------------------------------------------------------------ */
 
 static void
@@ -151,6 +192,8 @@ ks_client_get_status_finish (KsClient      *self,
 
 /* ---- Result ------------------------------------------------------------------------------ */
 
+#define SMALL_RESULT_BYTES (64 * 1024)
+
 static void
 parse_result_in_thread (GTask        *task,
                         gpointer      source_object,
@@ -184,6 +227,16 @@ result_done (GTask *task,
       g_autoptr(JsonNode) root = _ks_client_call_parse_json (task, call);
 
       g_assert (root == NULL);
+      return;
+    }
+
+  /* A small reply (no inline images) is parsed at once: the trip to a
+   * worker and back costs more than the parse, on the way from COMPLETED
+   * to the images. */
+  if (call->reply != NULL && g_bytes_get_size (call->reply) <= SMALL_RESULT_BYTES)
+    {
+      parse_result_in_thread (task, g_task_get_source_object (task), call,
+                              g_task_get_cancellable (task));
       return;
     }
 

@@ -12,6 +12,9 @@
 /* The status stream: GET status_url/stream (server-sent events). */
 
 #define SSE_LINE_CAP          (1024 * 1024)
+/* A stream's status events are small and it closes after COMPLETED: one
+ * that goes on past this is cut off, and the job is followed by polling. */
+#define SSE_TOTAL_CAP         ((guint64) 64 * 1024 * 1024)
 
 static void stream_read_next (GTask *task);
 
@@ -105,6 +108,17 @@ on_stream_read (GObject      *object,
     {
       _ks_client_call_return_error (task, g_error_new_literal (KS_ERROR, KS_ERROR_NETWORK,
                                                                _("The status stream closed early.")));
+      return;
+    }
+
+  call->stream_bytes += size;
+  if (call->stream_bytes > SSE_TOTAL_CAP)
+    {
+      g_autofree char *limit = g_format_size (SSE_TOTAL_CAP);
+
+      _ks_client_call_return_error (task, g_error_new (KS_ERROR, KS_ERROR_MALFORMED,
+                                                       _("The status stream sent more than %s without finishing; it was cut off."),
+                                                       limit));
       return;
     }
 

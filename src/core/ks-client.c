@@ -10,7 +10,7 @@
 #include "ks-error.h"
 
 #define USER_AGENT            "KontextStudio/" PACKAGE_VERSION
-#define STREAM_READ_TIMEOUT_S 60    /* the server pings at least every 15 s */
+#define STREAM_READ_TIMEOUT_S 60    /* default: the server pings at least every 15 s */
 
 G_DEFINE_FINAL_TYPE (KsClient, ks_client, G_TYPE_OBJECT)
 
@@ -28,6 +28,7 @@ enum {
   PROP_POLL_INTERVAL,
   PROP_USE_STREAMING,
   PROP_HTTP_TIMEOUT,
+  PROP_STREAM_TIMEOUT,
   PROP_MAX_DOWNLOAD_BYTES,
   PROP_NETWORK_MONITOR,
   N_PROPS
@@ -214,7 +215,7 @@ create_session (KsClient *self,
                           "user-agent", USER_AGENT,
                           "max-conns", for_streams ? 256 : 32,
                           "max-conns-per-host", for_streams ? 128 : 12,
-                          "timeout", for_streams ? STREAM_READ_TIMEOUT_S : self->http_timeout,
+                          "timeout", for_streams ? self->stream_timeout : self->http_timeout,
                           "idle-timeout", for_streams ? 0 : 60,
                           NULL);
 
@@ -310,6 +311,9 @@ ks_client_get_property (GObject    *object,
     case PROP_HTTP_TIMEOUT:
       g_value_set_uint (value, self->http_timeout);
       break;
+    case PROP_STREAM_TIMEOUT:
+      g_value_set_uint (value, self->stream_timeout);
+      break;
     case PROP_NETWORK_MONITOR:
       g_value_set_object (value, ks_client_get_network_monitor (self));
       break;
@@ -386,6 +390,14 @@ ks_client_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_STREAM_TIMEOUT:
+      if (self->stream_timeout != g_value_get_uint (value))
+        {
+          self->stream_timeout = g_value_get_uint (value);
+          drop_sessions (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     case PROP_MAX_DOWNLOAD_BYTES:
       SET_FIELD (max_download_bytes, g_value_get_uint64 (value), PROP_MAX_DOWNLOAD_BYTES);
       break;
@@ -433,6 +445,8 @@ ks_client_class_init (KsClientClass *klass)
     g_param_spec_boolean ("use-streaming", NULL, NULL, TRUE, flags);
   properties[PROP_HTTP_TIMEOUT] =
     g_param_spec_uint ("http-timeout", NULL, NULL, 1, 3600, 60, flags);
+  properties[PROP_STREAM_TIMEOUT] =
+    g_param_spec_uint ("stream-timeout", NULL, NULL, 1, 3600, STREAM_READ_TIMEOUT_S, flags);
   properties[PROP_MAX_DOWNLOAD_BYTES] =
     g_param_spec_uint64 ("max-download-bytes", NULL, NULL, 1024, G_MAXUINT32, 64 * 1024 * 1024, flags);
 
@@ -454,6 +468,7 @@ ks_client_init (KsClient *self)
   self->poll_interval = 500;
   self->use_streaming = TRUE;
   self->http_timeout = 60;
+  self->stream_timeout = STREAM_READ_TIMEOUT_S;
   self->max_download_bytes = 64 * 1024 * 1024;
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }

@@ -43,6 +43,8 @@ G_DECLARE_FINAL_TYPE (KsClient, ks_client, KS, CLIENT, GObject)
  *   poll-interval     milliseconds, default 500; backs off ×1.5 up to 5 s while nothing changes
  *   use-streaming     gboolean, default TRUE; FALSE polls only
  *   http-timeout      seconds for one ordinary request, default 60
+ *   stream-timeout    seconds a status stream may stay silent, default 60
+ *                     (then the job is followed by polling)
  *   max-download-bytes default 64 MiB
  *   network-monitor   GNetworkMonitor, default g_network_monitor_get_default();
  *                     tests give their own
@@ -95,6 +97,20 @@ KsRequest  *ks_client_submit_finish      (KsClient             *self,
                                           GAsyncResult         *result,
                                           int                  *queue_position,
                                           GError              **error);
+
+/* After a failed submit: FALSE when the service certainly did not take
+ * the job (it answered with an error status, or could not be reached);
+ * TRUE when it may have: the connection broke or went silent after the
+ * request went out, or a reply of success could not be read. */
+gboolean    ks_client_submit_may_be_queued (KsClient           *self,
+                                            GAsyncResult       *result);
+/* After a failed submit: the request a reply of success named in its
+ * x-fal-request-id header although its body broke off or could not be
+ * read (the job is queued: follow it by that id rather than lose it),
+ * with its URLs built under the base URL by the app-id rule; NULL when
+ * there is none. */
+KsRequest  *ks_client_submit_accepted_request (KsClient        *self,
+                                               GAsyncResult    *result);
 
 /* GET status_url?logs=1, retrying transient failures (429, 5xx, resets)
  * with exponential backoff and jitter. */

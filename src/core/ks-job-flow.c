@@ -98,6 +98,8 @@ _ks_job_clear_slots (KsJob *self)
       g_clear_pointer (&self->slots[i].bytes, g_bytes_unref);
       g_clear_object (&self->slots[i].image);
       g_clear_error (&self->slots[i].error);
+      g_clear_pointer (&self->slots[i].file, g_free);
+      g_clear_error (&self->slots[i].write_error);
     }
   g_clear_pointer (&self->slots, g_free);
   self->n_slots = 0;
@@ -175,6 +177,67 @@ image_stored_cb (GObject      *object,
   slot_finished (self, data->index);
 }
 
+/* Once the image is decoded and (with a library) its bytes written, the
+ * record names the file; only then does the image count. */
+static void
+slot_keep (KsJob    *self,
+           SlotData *data)
+{
+  g_autoptr(SlotData) owned = data;
+  ImageSlot *slot = &self->slots[data->index];
+
+  if (slot->decoding || slot->writing)
+    return;
+
+  /* Bytes that were written but do not decode are not kept. */
+  if (slot->image == NULL && slot->file != NULL)
+    {
+      g_autoptr(GFile) file = ks_library_resolve (self->library, slot->file);
+
+      g_file_delete_async (file, G_PRIORITY_LOW, NULL, NULL, NULL);
+      g_clear_pointer (&slot->file, g_free);
+    }
+
+  if (slot->image != NULL && slot->write_error != NULL)
+    {
+      /* The image is still shown; the job fails so that nobody believes
+       * it is kept, and the record stays downloading for the next resume. */
+      slot->error = g_steal_pointer (&slot->write_error);
+      slot->write_failed = TRUE;
+    }
+
+  if (slot->image != NULL && slot->error == NULL && self->library != NULL)
+    {
+      _ks_job_journal_store_image_async (self, slot->image, slot->file, image_stored_cb,
+                                         g_steal_pointer (&owned));
+      return;
+    }
+
+  slot_finished (self, data->index);
+}
+
+static void
+image_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SlotData) data = user_data;
+  KsJob *self = data->job;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = NULL;
+  ImageSlot *slot;
+
+  file = _ks_job_journal_write_image_finish (self, result, &error);
+  if (!_ks_job_is_running (self))
+    return;
+
+  slot = &self->slots[data->index];
+  slot->writing = FALSE;
+  slot->file = g_steal_pointer (&file);
+  slot->write_error = g_steal_pointer (&error);
+  slot_keep (self, g_steal_pointer (&data));
+}
+
 static void
 image_decoded_cb (GObject      *object,
                   GAsyncResult *result,
@@ -184,7 +247,6 @@ image_decoded_cb (GObject      *object,
   KsJob *self = data->job;
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autofree char *content_type = NULL;
   const KsResultImage *entry;
   ImageSlot *slot;
 
@@ -194,37 +256,25 @@ image_decoded_cb (GObject      *object,
 
   slot = &self->slots[data->index];
   entry = g_ptr_array_index (self->result->images, data->index);
+  slot->decoding = FALSE;
 
   if (pixbuf == NULL)
-    {
-      slot->error = g_error_new (KS_ERROR, KS_ERROR_BAD_IMAGE,
-                                 _("Image %u of %u from the service could not be read: %s"),
-                                 data->index + 1, self->n_slots, error->message);
-      slot_finished (self, data->index);
-      return;
-    }
+    slot->error = g_error_new (KS_ERROR, KS_ERROR_BAD_IMAGE,
+                               _("Image %u of %u from the service could not be read: %s"),
+                               data->index + 1, self->n_slots, error->message);
+  else
+    slot->image = g_object_new (KS_TYPE_JOB_IMAGE,
+                                "index", data->index,
+                                "url", entry->url,
+                                "width", gdk_pixbuf_get_width (pixbuf),
+                                "height", gdk_pixbuf_get_height (pixbuf),
+                                "content-type", slot->content_type,
+                                "bytes", slot->bytes,
+                                "pixbuf", pixbuf,
+                                "has-nsfw-concepts", entry->has_nsfw_concepts,
+                                NULL);
 
-  content_type = pick_content_type (slot->bytes, entry->content_type, slot->content_type);
-  slot->image = g_object_new (KS_TYPE_JOB_IMAGE,
-                              "index", data->index,
-                              "url", entry->url,
-                              "width", gdk_pixbuf_get_width (pixbuf),
-                              "height", gdk_pixbuf_get_height (pixbuf),
-                              "content-type", content_type,
-                              "bytes", slot->bytes,
-                              "pixbuf", pixbuf,
-                              "has-nsfw-concepts", entry->has_nsfw_concepts,
-                              NULL);
-
-  /* With a library, an image counts only once it is on disk. */
-  if (self->library != NULL)
-    {
-      _ks_job_journal_store_image_async (self, slot->image, image_stored_cb,
-                                         g_steal_pointer (&data));
-      return;
-    }
-
-  slot_finished (self, data->index);
+  slot_keep (self, g_steal_pointer (&data));
 }
 
 static void
@@ -255,8 +305,21 @@ image_downloaded_cb (GObject      *object,
     }
 
   slot->bytes = g_bytes_ref (bytes);
-  slot->content_type = g_steal_pointer (&content_type);
+  slot->content_type = pick_content_type (bytes,
+                                          ((const KsResultImage *) g_ptr_array_index (self->result->images,
+                                                                                      data->index))->content_type,
+                                          content_type);
 
+  /* The bytes go to disk while they are decoded: the two take about as
+   * long, and the image is kept once both are done. */
+  if (self->library != NULL)
+    {
+      slot->writing = TRUE;
+      _ks_job_journal_write_image_async (self, data->index, slot->content_type, bytes,
+                                         image_written_cb, slot_data_new (self, data->index));
+    }
+
+  slot->decoding = TRUE;
   ks_image_decode_async (bytes,
                          &self->result_limits,
                          self->cancellable,
@@ -607,8 +670,18 @@ submit_cb (GObject      *object,
   if (!_ks_job_is_running (self) || is_cancelled_error (error))
     return;
 
+  /* Taken, but its reply broke: followed by the id its headers named. */
+  if (request == NULL && !is_cancelled_error (error))
+    {
+      request = ks_client_submit_accepted_request (KS_CLIENT (object), result);
+      if (request != NULL)
+        g_debug ("The submit reply could not be read (%s); following %s",
+                 error->message, request->request_id);
+    }
+
   if (request == NULL)
     {
+      self->submit_uncertain = ks_client_submit_may_be_queued (KS_CLIENT (object), result);
       _ks_job_fail (self, g_steal_pointer (&error));
       return;
     }

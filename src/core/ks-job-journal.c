@@ -371,9 +371,67 @@ image_stored_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
+static void
+image_named_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ks_library_save_finish (KS_LIBRARY (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+image_file_written_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *file = ks_library_write_image_finish (KS_LIBRARY (object), result, &error);
+
+  if (file == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, file, g_free);
+}
+
+void
+_ks_job_journal_write_image_async (KsJob               *self,
+                                   guint                index,
+                                   const char          *content_type,
+                                   GBytes              *bytes,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_assert (self->library != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, _ks_job_journal_write_image_async);
+  ks_library_write_image_async (self->library, self->record, index, content_type, bytes,
+                                image_file_written_cb, task);
+}
+
+char *
+_ks_job_journal_write_image_finish (KsJob         *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 _ks_job_journal_store_image_async (KsJob               *self,
                                    KsJobImage          *image,
+                                   const char          *file,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
@@ -384,7 +442,7 @@ _ks_job_journal_store_image_async (KsJob               *self,
     /* An image sent inline is kept as the file, not as its data URI. */
     .url = (char *) (url != NULL && !g_str_has_prefix (url, "data:") ? url : NULL),
     .content_type = (char *) ks_job_image_get_content_type (image),
-    .file = NULL,
+    .file = (char *) file,
     .width = ks_job_image_get_width (image),
     .height = ks_job_image_get_height (image),
     .has_nsfw_concepts = ks_job_image_get_has_nsfw_concepts (image),
@@ -396,6 +454,15 @@ _ks_job_journal_store_image_async (KsJob               *self,
    * if the run ends meanwhile. */
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, _ks_job_journal_store_image_async);
+
+  /* Written already (while it was decoded): the record names it now. */
+  if (file != NULL)
+    {
+      ks_record_set_image (self->record, &entry);
+      ks_library_save_async (self->library, self->record, NULL,
+                             image_named_cb, g_steal_pointer (&task));
+      return;
+    }
 
   ks_library_store_image_async (self->library,
                                 self->record,
@@ -445,6 +512,17 @@ record_failed (KsJob        *self,
    * complete there; the next resume follows it. */
   if (self->request != NULL && g_error_matches (error, KS_ERROR, KS_ERROR_NETWORK))
     return;
+
+  /* The submit went out and no readable answer came back: the service
+   * may have queued (and will bill) the job. Offered for resubmission
+   * with that warning, never resubmitted by itself. */
+  if (self->request == NULL && self->submit_uncertain)
+    {
+      ks_record_set_error (record, error);
+      ks_record_set_state (record, KS_RECORD_STATE_UNKNOWN);
+      ks_record_set_finished (record, g_get_real_time ());
+      return;
+    }
 
   if (self->request != NULL &&
       (g_error_matches (error, KS_ERROR, KS_ERROR_EXPIRED) ||

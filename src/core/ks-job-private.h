@@ -9,12 +9,17 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char       *content_type;  /* as the download named it */
+  char       *content_type;  /* what the bytes are (pick_content_type) */
   GBytes     *bytes;
   KsJobImage *image;         /* NULL until decoded, or on failure */
   GError     *error;
   gboolean    write_failed;  /* decoded, but the library could not keep it */
   gboolean    done;
+  /* With a library, the bytes are written while they are decoded. */
+  gboolean    decoding;
+  gboolean    writing;
+  char       *file;          /* written: the path in the library */
+  GError     *write_error;
 } ImageSlot;
 
 struct _KsJob
@@ -67,6 +72,7 @@ struct _KsJob
   KsLibrary     *library;
   KsRecord      *record;
   char          *submit_body;       /* built, kept while the write-ahead runs */
+  gboolean       submit_uncertain;  /* the submit failed, but may have queued the job */
   guint          n_storing;         /* references being stored */
   GPtrArray     *stored;            /* KsRecordReference, in reference order */
 
@@ -137,9 +143,22 @@ void     _ks_job_journal_write_ahead_async  (KsJob               *self,
 gboolean _ks_job_journal_write_ahead_finish (KsJob               *self,
                                              GAsyncResult        *result,
                                              GError             **error);
-/* Writes a decoded image; completes once it is on disk. */
+/* Writes a downloaded image's bytes (while it is decoded); completes with
+ * the file's path in the library once it is on disk. */
+void     _ks_job_journal_write_image_async  (KsJob               *self,
+                                             guint                index,
+                                             const char          *content_type,
+                                             GBytes              *bytes,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+char    *_ks_job_journal_write_image_finish (KsJob               *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+/* Keeps a decoded image: its @file written by the above (NULL: written
+ * now), then the record names it; completes once that is on disk. */
 void     _ks_job_journal_store_image_async  (KsJob               *self,
                                              KsJobImage          *image,
+                                             const char          *file,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
 gboolean _ks_job_journal_store_image_finish (KsJob               *self,

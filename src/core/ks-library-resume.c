@@ -142,6 +142,66 @@ ks_library_resubmit (KsLibrary *self,
   return ks_job_get_record (job);
 }
 
+/* ---- following a failed job again --------------------------------------- */
+
+/* The service's own word on the job, or a result that is gone: following
+ * the same request again would only repeat it. */
+static gboolean
+is_final_verdict (const char *code)
+{
+  static const int verdicts[] = {
+    KS_ERROR_VALIDATION,
+    KS_ERROR_CONTENT_POLICY,
+    KS_ERROR_FAILED,
+    KS_ERROR_CANCELLED,
+    KS_ERROR_EXPIRED,
+    KS_ERROR_NOT_FOUND,
+    KS_ERROR_INVALID_PARAMS,
+  };
+
+  if (code == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (verdicts); i++)
+    if (g_strcmp0 (code, ks_error_code_nick (verdicts[i])) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+gboolean
+ks_record_can_follow_again (KsRecord *record)
+{
+  g_return_val_if_fail (KS_IS_RECORD (record), FALSE);
+
+  return ks_record_get_state (record) == KS_RECORD_STATE_FAILED &&
+         ks_record_get_request (record) != NULL &&
+         ks_record_get_job (record) == NULL &&
+         !ks_record_get_simulated (record) &&
+         !is_final_verdict (ks_record_get_error_code (record));
+}
+
+KsJob *
+ks_library_follow_again (KsLibrary *self,
+                         KsRecord  *record,
+                         KsClient  *client)
+{
+  KsJob *job;
+
+  g_return_val_if_fail (KS_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (KS_IS_RECORD (record), NULL);
+  g_return_val_if_fail (KS_IS_CLIENT (client), NULL);
+
+  if (!ks_record_can_follow_again (record))
+    return NULL;
+
+  job = ks_job_new_for_request (client, ks_record_get_params (record),
+                                ks_record_get_request (record));
+  ks_job_set_library (job, self, record);
+
+  return job;
+}
+
 /* ---- resume ------------------------------------------------------------------- */
 
 typedef struct

@@ -663,6 +663,60 @@ ks_library_store_image_async (KsLibrary           *self,
   _ks_library_queue (self, write, write_image_in_writer);
 }
 
+static void
+write_image_file_in_writer (GTask        *task,
+                            gpointer      source_object,
+                            gpointer      task_data,
+                            GCancellable *cancellable)
+{
+  StoreData *store = task_data;
+  GError *error = NULL;
+
+  if (!_ks_library_write_file (source_object, store->relative,
+                               g_bytes_get_data (store->bytes, NULL),
+                               g_bytes_get_size (store->bytes), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_strdup (store->relative), g_free);
+}
+
+void
+ks_library_write_image_async (KsLibrary           *self,
+                              KsRecord            *record,
+                              guint                index,
+                              const char          *content_type,
+                              GBytes              *bytes,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KS_IS_LIBRARY (self));
+  g_return_if_fail (KS_IS_RECORD (record));
+  g_return_if_fail (bytes != NULL);
+
+  /* No cancellable: the write goes on, as in ks_library_store_image_async(). */
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ks_library_write_image_async);
+  g_task_set_task_data (task,
+                        store_data_new (g_strdup_printf ("images/%s-%u.%s", ks_record_get_id (record),
+                                                         index, extension_for (content_type, bytes)),
+                                        bytes),
+                        store_data_free);
+  _ks_library_queue (self, task, write_image_file_in_writer);
+}
+
+char *
+ks_library_write_image_finish (KsLibrary     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 gboolean
 ks_library_store_image_finish (KsLibrary     *self,
                                GAsyncResult  *result,

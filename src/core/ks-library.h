@@ -145,6 +145,20 @@ void          ks_library_store_image_async (KsLibrary    *self,
 gboolean      ks_library_store_image_finish (KsLibrary   *self,
                                             GAsyncResult *result,
                                             GError      **error);
+/* The first half of the above alone: writes the bytes to
+ * images/<id>-<index>.<ext> and returns that relative path; the record
+ * does not name the file yet (set it with ks_record_set_image(), then
+ * save). A job writes while it decodes this way. */
+void          ks_library_write_image_async (KsLibrary    *self,
+                                            KsRecord     *record,
+                                            guint         index,
+                                            const char   *content_type,
+                                            GBytes       *bytes,
+                                            GAsyncReadyCallback callback,
+                                            gpointer      user_data);
+char         *ks_library_write_image_finish (KsLibrary   *self,
+                                            GAsyncResult *result,
+                                            GError      **error);
 
 /* The absolute file of a path stored in a record (reference or image). */
 GFile        *ks_library_resolve           (KsLibrary    *self,
@@ -192,6 +206,21 @@ gboolean      ks_library_resume_finish     (KsLibrary    *self,
  * record with the same parameters and references, added and returned
  * (transfer none); run it with ks_job_run_async (ks_record_get_job ()). */
 KsRecord     *ks_library_resubmit          (KsLibrary    *self,
+                                            KsRecord     *record,
+                                            KsClient     *client);
+
+/* Whether @record (FAILED) is a job the service accepted and that failed
+ * while being followed (rate limits, server errors, timeouts, unreadable
+ * or oversized replies, the network, a full disk): its result may be
+ * waiting, paid for. Not for the service's own verdicts (validation,
+ * content policy, a failed model run), results that are gone, or jobs
+ * simulated by the demo service. */
+gboolean      ks_record_can_follow_again   (KsRecord     *record);
+
+/* Follows @record's request again, without a new submit: a job attached
+ * to the same record (transfer full), to run with ks_job_run_async().
+ * Only when ks_record_can_follow_again(); otherwise NULL. */
+KsJob        *ks_library_follow_again      (KsLibrary    *self,
                                             KsRecord     *record,
                                             KsClient     *client);
 

@@ -99,8 +99,11 @@ struct _KsSimServer
   GHashTable   *uploads;         /* token → StoredFile (content type and path) */
   GQueue        faults[KS_SIM_N_STEPS];
   guint         counts[KS_SIM_N_STEPS];
+  guint         faulted[KS_SIM_N_STEPS];
+  guint         connections;     /* TCP connections accepted */
   GList        *streams;         /* Stream */
   GList        *writers;         /* Writer */
+  GList        *held;            /* SoupServerMessage never answered (hang) */
 };
 
 /* ks-sim-server.c: shared by the parts */
@@ -222,6 +225,8 @@ gboolean    _ks_sim_server_respond_fault_code  (KsSimServer        *self,
                                                 KsSimFault          fault,
                                                 const char         *request_id);
 void        _ks_sim_server_kill_connection     (SoupServerMessage  *msg);
+void        _ks_sim_server_hold                (KsSimServer        *self,
+                                                SoupServerMessage  *msg);
 void        _ks_sim_server_close_writers       (KsSimServer        *self);
 
 G_END_DECLS

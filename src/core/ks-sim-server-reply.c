@@ -65,6 +65,15 @@ _ks_sim_server_kill_connection (SoupServerMessage *msg)
   soup_server_message_unpause (msg);
 }
 
+/* Takes @msg in and never answers it (the hang fault). */
+void
+_ks_sim_server_hold (KsSimServer       *self,
+                     SoupServerMessage *msg)
+{
+  soup_server_message_pause (msg);
+  self->held = g_list_prepend (self->held, g_object_ref (msg));
+}
+
 static void
 writer_free (Writer *writer)
 {
@@ -245,6 +254,12 @@ _ks_sim_server_respond (KsSimServer       *self,
   gboolean is_image = g_str_has_prefix (content_type, "image/");
   g_autoptr(GBytes) mangled = NULL;
 
+  if (fault == KS_SIM_FAULT_HANG)
+    {
+      _ks_sim_server_hold (self, msg);
+      return;
+    }
+
   soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
 
   if (is_json)
@@ -366,6 +381,10 @@ _ks_sim_server_respond_fault_code (KsSimServer       *self,
       _ks_sim_server_respond_detail (self, msg, 405, "Method Not Allowed", KS_SIM_FAULT_NONE);
       return TRUE;
 
+    case KS_SIM_FAULT_504_GATEWAY:
+      _ks_sim_server_respond_detail (self, msg, 504, "Gateway Timeout", KS_SIM_FAULT_NONE);
+      return TRUE;
+
     case KS_SIM_FAULT_NONE:
     case KS_SIM_FAULT_DROP:
     case KS_SIM_FAULT_SLOW:
@@ -376,6 +395,7 @@ _ks_sim_server_respond_fault_code (KsSimServer       *self,
     case KS_SIM_FAULT_NOT_AN_IMAGE:
     case KS_SIM_FAULT_HUGE_DIMENSIONS:
     case KS_SIM_FAULT_OVERSIZED:
+    case KS_SIM_FAULT_HANG:
     default:
       return FALSE;
     }

@@ -238,6 +238,8 @@ handle_stats (KsSimServer       *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "jobs");
   json_builder_add_int_value (builder, self->inputs->len);
+  json_builder_set_member_name (builder, "connections");
+  json_builder_add_int_value (builder, self->connections);
 
   /* How many accepted jobs asked for each prompt: a harness that gives
    * every job its own prompt sees a duplicate submit at once. */
@@ -293,6 +295,10 @@ handle_stats (KsSimServer       *self,
         else
           json_builder_add_null_value (builder);
         _ks_sim_server_add_string_member (builder, "state", names[job->state]);
+        /* When it became COMPLETED, in monotonic µs (CLOCK_MONOTONIC, the
+         * same clock in every process): benchmarks measure from it. */
+        json_builder_set_member_name (builder, "completed_us");
+        json_builder_add_int_value (builder, job->state == JOB_COMPLETED ? job->completed_us : 0);
         json_builder_end_object (builder);
       }
   }
@@ -389,6 +395,11 @@ _ks_sim_server_handle_request (SoupServer        *server,
   self->counts[KS_SIM_STEP_ANY]++;
 
   fault = _ks_sim_server_take_fault (self, msg, step);
+  if (fault != KS_SIM_FAULT_NONE)
+    {
+      self->faulted[step]++;
+      self->faulted[KS_SIM_STEP_ANY]++;
+    }
   if (_ks_sim_server_respond_fault_code (self, msg, fault, request_id))
     return;
 
@@ -442,6 +453,8 @@ _ks_sim_server_handle_request (SoupServer        *server,
             _ks_sim_server_set_request_id (msg, job->id);
             _ks_sim_server_respond (self, msg, 200, "text/event-stream", body, fault);
           }
+        else if (step == KS_SIM_STEP_STREAM && fault == KS_SIM_FAULT_HANG)
+          _ks_sim_server_hold (self, msg);
         else if (step == KS_SIM_STEP_STREAM)
           _ks_sim_server_start_stream (self, msg, job, query_flag (query, "logs"), fault);
         else if (step == KS_SIM_STEP_RESULT)

@@ -112,6 +112,7 @@ ks_sim_server_dispose (GObject *object)
    * handler of ours runs on a half-destroyed server. */
   _ks_sim_server_close_streams (self);
   _ks_sim_server_close_writers (self);
+  g_clear_list (&self->held, g_object_unref);
 
   if (self->soup != NULL)
     {
@@ -307,6 +308,21 @@ ks_sim_server_new (void)
   return g_object_new (KS_TYPE_SIM_SERVER, NULL);
 }
 
+/* Counts each connection once, at its first request. */
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    KsSimServer       *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket == NULL || g_object_get_data (G_OBJECT (socket), "ks-sim-counted") != NULL)
+    return;
+
+  g_object_set_data (G_OBJECT (socket), "ks-sim-counted", GINT_TO_POINTER (1));
+  self->connections++;
+}
+
 gboolean
 ks_sim_server_listen (KsSimServer  *self,
                       guint         port,
@@ -322,6 +338,7 @@ ks_sim_server_listen (KsSimServer  *self,
   self->context = g_main_context_ref_thread_default ();
   self->soup = soup_server_new ("server-header", "kontext-sim-server ", NULL);
   soup_server_add_handler (self->soup, NULL, _ks_sim_server_handle_request, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
 
   if (!soup_server_listen_local (self->soup, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &local_error))
     {
@@ -368,6 +385,24 @@ ks_sim_server_get_job_count (KsSimServer *self)
   g_return_val_if_fail (KS_IS_SIM_SERVER (self), 0);
 
   return self->inputs->len;
+}
+
+guint
+ks_sim_server_get_fault_count (KsSimServer *self,
+                               KsSimStep    step)
+{
+  g_return_val_if_fail (KS_IS_SIM_SERVER (self), 0);
+  g_return_val_if_fail (step < KS_SIM_N_STEPS, 0);
+
+  return self->faulted[step];
+}
+
+guint
+ks_sim_server_get_connection_count (KsSimServer *self)
+{
+  g_return_val_if_fail (KS_IS_SIM_SERVER (self), 0);
+
+  return self->connections;
 }
 
 JsonNode *

@@ -23,9 +23,10 @@ G_BEGIN_DECLS
  *   GET  /files/...                              result images and uploaded files
  *   POST /_sim/plan                              a fault plan as the body (see load_plan)
  *   GET  /_sim/stats                             {"requests":{"any":N,"submit":N,…},"jobs":N,
- *                                                "prompts":{prompt:N,…},
- *                                                "job_states":[{"id","prompt","state"},…]}
- *                                                (state: queued, running, completed)
+ *                                                "connections":N,"prompts":{prompt:N,…},
+ *                                                "job_states":[{"id","prompt","state","completed_us"},…]}
+ *                                                (state: queued, running, completed;
+ *                                                completed_us: monotonic µs, 0 until then)
  * Trailing slashes, logs=1|0|true|false and bodiless GET/PUT with a JSON
  * content type are accepted. Every JSON reply has Content-Type
  * application/json and x-fal-request-id where a request is concerned.
@@ -72,6 +73,10 @@ G_BEGIN_DECLS
  *               calling gdk_pixbuf_loader_set_size (loader, 0, 0) in
  *               "size-prepared")
  *   refuse      405 (meant for the stream: no SSE support)
+ *   504-gateway a gateway timeout (504 without X-Fal-Request-Timeout-Type)
+ *   hang        the request is processed (a submit queues its job) but no
+ *               byte of the reply is sent: the connection stays open and
+ *               silent until the client gives up or the server goes away
  * Note for decoders under G_TEST_OPTION_ISOLATE_DIRS: without a MIME
  * database gdk_pixbuf_loader_new() cannot sniff formats; name the type
  * (gdk_pixbuf_loader_new_with_mime_type) from the Content-Type.
@@ -111,6 +116,8 @@ typedef enum
   KS_SIM_FAULT_OVERSIZED,       /* a body far over any sane cap */
   KS_SIM_FAULT_EXPIRED,         /* 404 for a request that existed */
   KS_SIM_FAULT_REFUSE,          /* the stream endpoint answers 405/404 (no SSE support) */
+  KS_SIM_FAULT_504_GATEWAY,     /* a gateway's 504, without the user-timeout header */
+  KS_SIM_FAULT_HANG,            /* the request is taken in and never answered */
 } KsSimFault;
 
 #define KS_TYPE_SIM_SERVER (ks_sim_server_get_type ())
@@ -161,6 +168,11 @@ KsSimStep    ks_sim_step_from_string      (const char   *text);   /* "submit", �
 guint        ks_sim_server_get_request_count (KsSimServer *self,
                                               KsSimStep    step);
 guint        ks_sim_server_get_job_count  (KsSimServer  *self);
+/* How many requests of @step were given a fault (queued or by header). */
+guint        ks_sim_server_get_fault_count (KsSimServer *self,
+                                            KsSimStep    step);
+/* TCP connections accepted so far (each counted at its first request). */
+guint        ks_sim_server_get_connection_count (KsSimServer *self);
 /* The parsed input of the @n-th accepted job (0-based), for assertions. */
 JsonNode    *ks_sim_server_get_job_input  (KsSimServer  *self,
                                            guint         n);

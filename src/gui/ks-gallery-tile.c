@@ -290,7 +290,10 @@ set_retry_button (KsGalleryTile *self,
     {
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.retry");
       adw_button_content_set_label (self->retry_content, _("_Retry"));
-      gtk_widget_set_tooltip_text (self->retry_button, _("Submit the same job again"));
+      gtk_widget_set_tooltip_text (self->retry_button,
+                                   ks_record_can_follow_again (ks_gallery_item_get_record (self->item))
+                                   ? _("Fetch the result of the same request again, at no new cost")
+                                   : _("Submit the same job again"));
     }
 }
 
@@ -558,6 +561,58 @@ retry_tolerance_action (GtkWidget  *widget,
 
 /* ---- GtkWidget -------------------------------------------------------- */
 
+/* GNOME's text scaling factor reaches GTK as gtk-xft-dpi (96 dpi, in
+ * 1/1024, at 1.0); tiles grow with it, and never shrink below the size
+ * the thumbnails are made for. */
+int
+ks_gallery_tile_get_size (GtkWidget *widget)
+{
+  int dpi = -1;
+  double scale = 1.0;
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), TILE_SIZE);
+
+  g_object_get (gtk_widget_get_settings (widget), "gtk-xft-dpi", &dpi, NULL);
+  if (dpi > 0)
+    scale = CLAMP (dpi / (96.0 * 1024.0), 1.0, 4.0);
+
+  return (int) (TILE_SIZE * scale + 0.5);
+}
+
+/* The badges share the top edge, "Simulated" at the start and "Sweep" at
+ * the end. When they do not fit side by side (a long translation), the
+ * sweep badge goes below the other one: never over it. */
+static gboolean
+on_overlay_get_child_position (KsGalleryTile *self,
+                               GtkWidget     *child,
+                               GdkRectangle  *allocation,
+                               GtkOverlay    *overlay)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  GtkRequisition sweep;
+
+  if (child != self->sweep_button)
+    return FALSE;
+
+  gtk_widget_get_preferred_size (child, NULL, &sweep);
+  allocation->width = MIN (sweep.width, width);
+  allocation->height = sweep.height;
+  allocation->x = gtk_widget_get_direction (child) == GTK_TEXT_DIR_RTL ? 0 : width - allocation->width;
+  allocation->y = 0;
+
+  if (gtk_widget_get_visible (self->simulated_badge))
+    {
+      GtkRequisition simulated;
+
+      gtk_widget_get_preferred_size (self->simulated_badge, NULL, &simulated);
+      /* Each has its 8 px margin on the outer sides: 4 px between them. */
+      if (simulated.width + allocation->width - 4 > width)
+        allocation->y = simulated.height - 4;
+    }
+
+  return TRUE;
+}
+
 static void
 ks_gallery_tile_measure (GtkWidget      *widget,
                          GtkOrientation  orientation,
@@ -568,13 +623,14 @@ ks_gallery_tile_measure (GtkWidget      *widget,
                          int            *natural_baseline)
 {
   KsGalleryTile *self = KS_GALLERY_TILE (widget);
+  int size = ks_gallery_tile_get_size (widget);
   int child_min = 0;
 
   gtk_widget_measure (self->overlay, orientation,
-                      for_size < 0 ? TILE_SIZE : for_size,
+                      for_size < 0 ? size : for_size,
                       &child_min, NULL, NULL, NULL);
 
-  *minimum = *natural = MAX (TILE_SIZE, child_min);
+  *minimum = *natural = MAX (size, child_min);
 }
 
 static void
@@ -600,7 +656,8 @@ ks_gallery_tile_snapshot (GtkWidget   *widget,
       !item_is_record_tile (self->item) &&
       !item_is_filtered (self->item) &&
       ks_gallery_item_get_thumbnail (self->item) == NULL)
-    ks_gallery_item_ensure_thumbnail (self->item, TILE_SIZE * gtk_widget_get_scale_factor (widget));
+    ks_gallery_item_ensure_thumbnail (self->item,
+                                      ks_gallery_tile_get_size (widget) * gtk_widget_get_scale_factor (widget));
 
   GTK_WIDGET_CLASS (ks_gallery_tile_parent_class)->snapshot (widget, snapshot);
 }
@@ -738,6 +795,7 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, caption_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, simulated_badge);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, sweep_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_overlay_get_child_position);
 
   gtk_widget_class_install_action (widget_class, "tile.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "tile.retry", NULL, retry_action);

@@ -6,7 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* Every tile has the same size, so the grid reads as a contact sheet. */
+/* Every tile has the same size, so the grid reads as a contact sheet:
+ * KS_GALLERY_TILE_SIZE at the normal text size, larger in proportion
+ * when the text is scaled (see ks_gallery_tile_get_size()). */
 #define KS_GALLERY_TILE_SIZE 200
 
 #define KS_TYPE_GALLERY_TILE (ks_gallery_tile_get_type ())
@@ -29,6 +31,9 @@ GtkWidget     *ks_gallery_tile_new      (void);
 KsGalleryItem *ks_gallery_tile_get_item (KsGalleryTile *self);
 void           ks_gallery_tile_set_item (KsGalleryTile *self,
                                          KsGalleryItem *item);
+/* The side of every tile, in pixels, for @widget's settings: the words of
+ * a job tile fit at any text scale, so all tiles of a grid are equal. */
+int            ks_gallery_tile_get_size (GtkWidget     *widget);
 /* The words the tile shows for its state, for tests. */
 const char    *ks_gallery_tile_get_status_text (KsGalleryTile *self);
 

@@ -455,14 +455,18 @@ unbind_tile (KsGallery                *self,
 /* ---- columns ------------------------------------------------------------ */
 
 /* A tile with 6 px of padding each side (ks-gallery.css); the grid has 12 px. */
-#define TILE_STRIDE   (KS_GALLERY_TILE_SIZE + 12)
+#define TILE_PADDING  12
 #define GRID_PADDING  24
 #define MAX_COLUMNS   8
 
+/* The tiles grow with the text scale: so do the columns. */
 static guint
-columns_for_width (int width)
+columns_for_width (KsGallery *self,
+                   int        width)
 {
-  return CLAMP ((width - GRID_PADDING) / TILE_STRIDE, 1, MAX_COLUMNS);
+  int stride = ks_gallery_tile_get_size (GTK_WIDGET (self)) + TILE_PADDING;
+
+  return CLAMP ((width - GRID_PADDING) / stride, 1, MAX_COLUMNS);
 }
 
 /* GtkGridView keeps about thirty rows of max-columns tiles alive around
@@ -472,7 +476,7 @@ static gboolean
 update_columns (gpointer user_data)
 {
   KsGallery *self = user_data;
-  guint columns = columns_for_width (gtk_widget_get_width (GTK_WIDGET (self)));
+  guint columns = columns_for_width (self, gtk_widget_get_width (GTK_WIDGET (self)));
 
   self->columns_source = 0;
   if (gtk_grid_view_get_max_columns (self->grid_view) != columns)
@@ -485,11 +489,19 @@ update_columns (gpointer user_data)
 static void
 on_grid_width_changed (KsGallery *self)
 {
-  guint columns = columns_for_width (gtk_widget_get_width (GTK_WIDGET (self)));
+  guint columns = columns_for_width (self, gtk_widget_get_width (GTK_WIDGET (self)));
 
   /* Not from inside the allocation: changing it queues a resize. */
   if (gtk_grid_view_get_max_columns (self->grid_view) != columns && self->columns_source == 0)
     self->columns_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_columns, self, NULL);
+}
+
+static void
+on_text_scale_changed (KsGallery   *self,
+                       GParamSpec  *pspec,
+                       GtkSettings *settings)
+{
+  on_grid_width_changed (self);
 }
 
 static void
@@ -679,6 +691,8 @@ ks_gallery_init (KsGallery *self)
   g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->grid_view)),
                            "changed", G_CALLBACK (on_grid_width_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_widget_get_settings (GTK_WIDGET (self)), "notify::gtk-xft-dpi",
+                           G_CALLBACK (on_text_scale_changed), self, G_CONNECT_SWAPPED);
   g_object_unref (factory);
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filter_model)));

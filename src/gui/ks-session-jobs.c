@@ -239,6 +239,18 @@ ks_session_run_again (KsSession     *self,
   old_params = ks_record_get_params (record);
   g_return_val_if_fail (old_params != NULL, NULL);
 
+  /* Accepted by the service and lost while being followed: its result
+   * may be waiting, paid for. Retry follows the same request. */
+  if (!new_seed && safety_tolerance <= 0 && self->client != NULL &&
+      ks_record_can_follow_again (record))
+    {
+      g_autoptr(KsJob) job = ks_library_follow_again (self->library, record, self->client);
+
+      run_job (self, job);
+      /* The running set holds the job; its record holds it afterwards. */
+      return job;
+    }
+
   params = ks_params_copy (old_params);
 
   if (new_seed)

@@ -27,6 +27,12 @@
  * Images of results (the GtkPicture of a gallery tile, the viewer's
  * KsImageView) must carry the prompt in their label or description.
  *
+ * What opens is walked the same way, opened as a click would open it:
+ * every menu button's popover (the main menu, a split button's arrow),
+ * every drop-down's and combo row's list, and the context menus widgets
+ * keep as popovers of their own (a reference tile's). The items of a
+ * popover menu (GtkModelButton) are controls named by their text.
+ *
  * Every offender is printed with its widget path, and the test fails if
  * there is any. The keyboard check: every control in the main window is
  * focusable itself or inside a focusable widget, and nothing above it has
@@ -37,7 +43,11 @@
  * they name the sides being compared.
  *
  * The style run (/a11y/style, with KS_TEST_STYLE) saves the main window and
- * the viewer as style-<style>.png and style-<style>-viewer.png. */
+ * the viewer as style-<style>.png and style-<style>-viewer.png, and checks
+ * that the window keeps the width it asked for (the viewer open too), that
+ * every gallery tile has the size the text scale asks for (300 px at 1.5×
+ * text), that the "Simulated" and "Sweep" badges never overlap, and that
+ * no label in the composer's rows is ellipsized. */
 
 #define G_LOG_DOMAIN "test-a11y"
 
@@ -63,6 +73,8 @@
 
 #define TEST_KEY "test-id:test-secret"
 #define DEADLINE_MS 30000
+#define WINDOW_WIDTH 1280
+#define WINDOW_HEIGHT 800
 #define SENTINEL "\001no such value\001"
 
 static const char *prompts[] = {
@@ -176,7 +188,7 @@ fixture_set_up (Fixture       *fixture,
                                   "application", app,
                                   "session", fixture->session,
                                   NULL);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), WINDOW_WIDTH, WINDOW_HEIGHT);
   gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_true (ks_test_gui_wait_until (gallery_filled, fixture, DEADLINE_MS));
   ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 2);
@@ -241,10 +253,17 @@ has_text_label (GtkWidget *root)
   return FALSE;
 }
 
+/* The items of a GtkPopoverMenu (GtkModelButton is GTK's own type). */
+static gboolean
+is_menu_item (GtkWidget *widget)
+{
+  return g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkModelButton");
+}
+
 static gboolean
 is_control (GtkWidget *widget)
 {
-  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
+  return is_menu_item (widget) || GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
          GTK_IS_SWITCH (widget) || GTK_IS_SPIN_BUTTON (widget) ||
          GTK_IS_ENTRY (widget) || GTK_IS_TEXT (widget) ||
          GTK_IS_SEARCH_ENTRY (widget) || GTK_IS_TEXT_VIEW (widget) ||
@@ -311,7 +330,8 @@ has_name (GtkWidget *widget)
       return title != NULL && title[0] != '\0';
     }
   if (GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) ||
-      GTK_IS_CHECK_BUTTON (widget) || ADW_IS_SPLIT_BUTTON (widget))
+      GTK_IS_CHECK_BUTTON (widget) || ADW_IS_SPLIT_BUTTON (widget) ||
+      is_menu_item (widget))
     {
       if (has_text_label (widget))
         return TRUE;
@@ -488,6 +508,130 @@ check_tree (GtkWidget  *root,
   return n;
 }
 
+/* ---- what opens: popovers, menus, drop-down lists ---------------------------- */
+
+/* Menu buttons (a split button's arrow too), drop-downs and combo rows
+ * that are on screen under @root, and the context menus of widgets on
+ * screen (a popover of their own, opened by a right click or Menu). The
+ * insides of entries and text views are GTK's. */
+static void
+collect_openers (GtkWidget *root,
+                 GPtrArray *openers)
+{
+  if (!gtk_widget_get_mapped (root) || GTK_IS_POPOVER (root))
+    return;
+  if (GTK_IS_MENU_BUTTON (root) || GTK_IS_DROP_DOWN (root) || ADW_IS_COMBO_ROW (root))
+    {
+      g_ptr_array_add (openers, root);
+      return;
+    }
+  /* A split button's arrow is a menu button of its own. */
+  if (is_opaque (root) && !ADW_IS_SPLIT_BUTTON (root))
+    return;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_POPOVER (child))
+        g_ptr_array_add (openers, child);
+      else
+        collect_openers (child, openers);
+    }
+}
+
+/* The popover a drop-down or a combo row keeps among its children. */
+static GtkPopover *
+child_popover (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkPopover *popover = GTK_IS_POPOVER (child) ? GTK_POPOVER (child) : child_popover (child);
+
+      if (popover != NULL)
+        return popover;
+    }
+  return NULL;
+}
+
+static gboolean
+popover_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* Opens what @opener shows, as a click would. */
+static GtkPopover *
+open_popup (GtkWidget *opener)
+{
+  GtkPopover *popover;
+
+  if (GTK_IS_POPOVER (opener))
+    {
+      popover = GTK_POPOVER (opener);
+      gtk_popover_popup (popover);
+    }
+  else if (GTK_IS_MENU_BUTTON (opener))
+    {
+      gtk_menu_button_popup (GTK_MENU_BUTTON (opener));
+      popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (opener));
+    }
+  else
+    {
+      popover = child_popover (opener);
+      if (popover != NULL)
+        gtk_popover_popup (popover);
+    }
+  if (popover == NULL)
+    return NULL;
+  if (!ks_test_gui_wait_until (popover_mapped, popover, DEADLINE_MS))
+    return NULL;
+  ks_test_gui_wait_frames (GTK_WIDGET (popover), 3);
+  return popover;
+}
+
+/* Opens every popover, menu and drop-down list under @root in turn and
+ * walks what each shows, as the walk above does a window; counts the
+ * offenders. */
+static guint
+check_popups (GtkWidget  *root,
+              const char *what,
+              guint       at_least)
+{
+  g_autoptr(GPtrArray) openers = g_ptr_array_new ();
+  guint n = 0;
+  guint n_items = 0;
+
+  collect_openers (root, openers);
+  for (guint i = 0; i < openers->len; i++)
+    {
+      GtkWidget *opener = openers->pdata[i];
+      g_autofree char *path = widget_path (opener);
+      Walk walk = { g_ptr_array_new_with_free_func (g_free), FALSE, NULL, 0, 0 };
+      GtkPopover *popover = open_popup (opener);
+
+      if (popover == NULL)
+        g_error ("%s: %s did not open its popover", what, path);
+      walk_tree (&walk, GTK_WIDGET (popover));
+      /* A list not filled yet, an empty menu: the walk would prove nothing. */
+      if (walk.n_controls == 0)
+        g_error ("%s: the popover of %s shows no control", what, path);
+      g_test_message ("%s: %s opened, %u controls, %u offenders",
+                      what, path, walk.n_controls, walk.offenders->len);
+      for (guint j = 0; j < walk.offenders->len; j++)
+        g_printerr ("# OFFENDER (%s, popover) %s\n", what, (char *) walk.offenders->pdata[j]);
+      n += walk.offenders->len;
+      n_items += walk.n_controls;
+      g_ptr_array_unref (walk.offenders);
+
+      gtk_popover_popdown (popover);
+      ks_test_gui_wait_frames (root, 2);
+    }
+  g_test_message ("%s: %u popovers opened, %u controls in them", what, openers->len, n_items);
+  /* The walk reached what the window offers. */
+  g_assert_cmpuint (openers->len, >=, at_least);
+  return n;
+}
+
 /* ---- the windows --------------------------------------------------------------- */
 
 static GtkWidget *
@@ -553,6 +697,27 @@ open_viewer (Fixture *fixture)
   return ks_gallery_item_get_title (item);
 }
 
+static gboolean
+has_reference (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return ks_composer_get_n_references (ks_window_get_composer (fixture->window)) == 1;
+}
+
+/* A reference in the composer, so its tile and context menu are walked. */
+static void
+add_reference (Fixture *fixture)
+{
+  static const guchar pixels[4 * 4 * 3] = { 0x30, 0x50, 0x70 };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (4, 4, GDK_MEMORY_R8G8B8, bytes, 4 * 3);
+
+  ks_composer_add_texture (ks_window_get_composer (fixture->window), texture);
+  g_assert_true (ks_test_gui_wait_until (has_reference, fixture, DEADLINE_MS));
+  ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 3);
+}
+
 static void
 test_names (Fixture       *fixture,
             gconstpointer  data)
@@ -563,15 +728,22 @@ test_names (Fixture       *fixture,
   GtkWidget *preferences;
   const char *prompt;
 
+  add_reference (fixture);
   n += check_tree (GTK_WIDGET (fixture->window), "main window", TRUE, NULL);
+  /* The main menu, the reference's context menu, the model, aspect ratio
+   * and format lists, and the gallery's three filters. */
+  n += check_popups (GTK_WIDGET (fixture->window), "main window", 8);
 
   prompt = open_viewer (fixture);
   n += check_tree (ks_test_gui_get (GTK_WIDGET (fixture->window), "viewer"), "viewer", TRUE, prompt);
+  /* Compare With… and Run Again's other ways. */
+  n += check_popups (ks_test_gui_get (GTK_WIDGET (fixture->window), "viewer"), "viewer", 2);
 
   preferences = ks_preferences_window_new (GTK_WINDOW (fixture->window), fixture->session);
   gtk_window_present (GTK_WINDOW (preferences));
   ks_test_gui_wait_frames (preferences, 3);
   n += check_tree (preferences, "preferences", FALSE, NULL);
+  n += check_popups (preferences, "preferences", 3);
   gtk_window_destroy (GTK_WINDOW (preferences));
 
   ks_composer_set_prompt (ks_window_get_composer (fixture->window), prompts[0]);
@@ -580,9 +752,11 @@ test_names (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (dialog));
   ks_test_gui_wait_frames (dialog, 3);
   n += check_tree (dialog, "sweep dialog (seeds)", FALSE, NULL);
+  n += check_popups (dialog, "sweep dialog (seeds)", 0);
   ks_sweep_dialog_set_kind (KS_SWEEP_DIALOG (dialog), KS_SWEEP_GUIDANCE);
   ks_test_gui_wait_frames (dialog, 3);
   n += check_tree (dialog, "sweep dialog (guidance)", FALSE, NULL);
+  n += check_popups (dialog, "sweep dialog (guidance)", 0);
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   sheet = ks_contact_sheet_new (GTK_WINDOW (fixture->window),
@@ -592,6 +766,7 @@ test_names (Fixture       *fixture,
   ks_test_gui_wait_frames (sheet, 5);
   g_assert_cmpuint (g_list_model_get_n_items (ks_contact_sheet_get_shown_model (KS_CONTACT_SHEET (sheet))), ==, 2);
   n += check_tree (sheet, "contact sheet", FALSE, NULL);
+  n += check_popups (sheet, "contact sheet", 0);
   gtk_window_destroy (GTK_WINDOW (sheet));
 
   g_assert_null (find_toplevel (KS_TYPE_CONTACT_SHEET));
@@ -624,7 +799,179 @@ test_walk_catches (void)
   g_assert_cmpuint (check_tree (box, "fixture, mended", FALSE, NULL), ==, 0);
 }
 
+/* The popover walk can fail too: an icon-only button in a menu button's
+ * popover, and an unnamed switch in a context menu, are caught. */
+static void
+test_popup_walk_catches (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *menu_button = gtk_menu_button_new ();
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *inside = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *bare = gtk_button_new_from_icon_name ("edit-delete-symbolic");
+  GtkWidget *context = gtk_popover_new ();
+  GtkWidget *sw = gtk_switch_new ();
+  GtkWindow *window = NULL;
+
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (menu_button), "More");
+  gtk_box_append (GTK_BOX (inside), gtk_button_new_with_label ("Copy"));
+  gtk_box_append (GTK_BOX (inside), bare);
+  gtk_popover_set_child (GTK_POPOVER (popover), inside);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu_button), popover);
+  gtk_box_append (GTK_BOX (box), menu_button);
+  gtk_popover_set_child (GTK_POPOVER (context), sw);
+  gtk_widget_set_parent (context, box);
+
+  ks_test_gui_show (box, 400, 300, &window);
+  g_assert_cmpuint (check_popups (box, "popup fixture", 2), ==, 2);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (bare), GTK_ACCESSIBLE_PROPERTY_LABEL, "Delete", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL, "Dark", -1);
+  g_assert_cmpuint (check_popups (box, "popup fixture, mended", 2), ==, 0);
+
+  gtk_widget_unparent (context);
+  gtk_window_destroy (window);
+}
+
 /* ---- the styles ------------------------------------------------------------------ */
+
+/* Prints, from @widget down, the visible children whose minimum width
+ * comes near @budget: the path to what holds the window wider than it
+ * was asked to be. */
+static void
+print_wide (GtkWidget *widget,
+            int        budget,
+            guint      depth)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *id = GTK_IS_BUILDABLE (child) ? gtk_buildable_get_buildable_id (GTK_BUILDABLE (child)) : NULL;
+      int minimum = 0;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      if (minimum < budget)
+        continue;
+      g_printerr ("# %*s%s%s%s: minimum width %d\n", (int) depth * 2, "",
+                  G_OBJECT_TYPE_NAME (child), id ? "#" : "", id ? id : "", minimum);
+      print_wide (child, budget, depth + 1);
+    }
+}
+
+/* The window keeps the width it asked for at any text scale, whichever
+ * page shows. */
+static void
+assert_width (Fixture *fixture)
+{
+  GtkWidget *window = GTK_WIDGET (fixture->window);
+  int width = gdk_surface_get_width (gtk_native_get_surface (GTK_NATIVE (window)));
+
+  if (width != WINDOW_WIDTH)
+    {
+      g_printerr ("# the window is %d px wide, asked for %d; what holds it:\n", width, WINDOW_WIDTH);
+      print_wide (window, WINDOW_WIDTH / 4, 0);
+    }
+  g_assert_cmpint (width, ==, WINDOW_WIDTH);
+}
+
+/* The gallery is a contact sheet at any text scale: every tile has the
+ * size the text scale asks for (none is pushed larger by its words), and
+ * the "Simulated" and "Sweep" badges of a tile never overlap. */
+static void
+collect_tiles (GtkWidget *root,
+               GPtrArray *tiles)
+{
+  if (!gtk_widget_get_mapped (root))
+    return;
+  if (KS_IS_GALLERY_TILE (root))
+    {
+      g_ptr_array_add (tiles, root);
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_tiles (child, tiles);
+}
+
+static graphene_rect_t
+bounds_in (GtkWidget *widget,
+           GtkWidget *target)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, target, &bounds));
+  return bounds;
+}
+
+static void
+assert_tiles (Fixture *fixture,
+              int      expected_size)
+{
+  GtkWidget *grid = ks_test_gui_get (GTK_WIDGET (fixture->window), "grid_view");
+  g_autoptr(GPtrArray) tiles = g_ptr_array_new ();
+  guint n_both = 0;
+  graphene_rect_t first;
+
+  collect_tiles (grid, tiles);
+  g_assert_cmpuint (tiles->len, ==, G_N_ELEMENTS (prompts));
+  first = bounds_in (tiles->pdata[0], grid);
+  g_test_message ("%u tiles of %g × %g (text scale asks for %d)",
+                  tiles->len, first.size.width, first.size.height, expected_size);
+
+  for (guint i = 0; i < tiles->len; i++)
+    {
+      GtkWidget *tile = tiles->pdata[i];
+      GtkWidget *simulated = ks_test_gui_get (tile, "simulated_badge");
+      GtkWidget *sweep = ks_test_gui_get (tile, "sweep_button");
+      graphene_rect_t bounds = bounds_in (tile, grid);
+      graphene_rect_t inside = GRAPHENE_RECT_INIT (0, 0, bounds.size.width, bounds.size.height);
+      graphene_rect_t a, b;
+
+      if (bounds.size.width != first.size.width || bounds.size.height != first.size.height)
+        g_error ("tile %u is %g × %g, tile 0 %g × %g: the grid's tiles differ",
+                 i, bounds.size.width, bounds.size.height, first.size.width, first.size.height);
+      g_assert_cmpfloat (bounds.size.width, ==, expected_size);
+      g_assert_cmpfloat (bounds.size.height, ==, expected_size);
+
+      if (!gtk_widget_get_mapped (simulated) || !gtk_widget_get_mapped (sweep))
+        continue;
+      n_both++;
+      a = bounds_in (simulated, tile);
+      b = bounds_in (sweep, tile);
+      if (graphene_rect_intersection (&a, &b, NULL))
+        g_error ("tile %u: the badges overlap (Simulated at %g,%g %g × %g, Sweep at %g,%g %g × %g)",
+                 i, a.origin.x, a.origin.y, a.size.width, a.size.height,
+                 b.origin.x, b.origin.y, b.size.width, b.size.height);
+      g_assert_true (graphene_rect_contains_rect (&inside, &a));
+      g_assert_true (graphene_rect_contains_rect (&inside, &b));
+    }
+  /* The fixture's two sweep results are simulated: both badges show. */
+  g_assert_cmpuint (n_both, ==, 2);
+}
+
+/* Every label of the composer's rows reads in full: wrapped, never cut
+ * short with "…" (a combo row's value included). */
+static guint
+count_ellipsized (GtkWidget *root)
+{
+  guint n = 0;
+
+  if (!gtk_widget_get_mapped (root) || GTK_IS_POPOVER (root))
+    return 0;
+  if (GTK_IS_LABEL (root) && gtk_widget_get_ancestor (root, ADW_TYPE_PREFERENCES_ROW) != NULL &&
+      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root))))
+    {
+      g_autofree char *path = widget_path (root);
+
+      g_printerr ("# ELLIPSIZED “%s” at %s\n", gtk_label_get_text (GTK_LABEL (root)), path);
+      n++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_ellipsized (child);
+  return n;
+}
 
 static void
 test_style (Fixture       *fixture,
@@ -646,8 +993,12 @@ test_style (Fixture       *fixture,
   if (g_str_equal (style, "high-contrast"))
     g_assert_true (adw_style_manager_get_high_contrast (adw_style_manager_get_default ()));
   ks_test_gui_wait_frames (GTK_WIDGET (fixture->window), 5);
+  assert_width (fixture);
+  assert_tiles (fixture, g_str_equal (style, "large-text") ? 3 * KS_GALLERY_TILE_SIZE / 2 : KS_GALLERY_TILE_SIZE);
+  g_assert_cmpuint (count_ellipsized (GTK_WIDGET (ks_window_get_composer (fixture->window))), ==, 0);
   g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (fixture->window), main_name), >, 30);
   open_viewer (fixture);
+  assert_width (fixture);
   g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (fixture->window), viewer_name), >, 30);
 }
 
@@ -669,6 +1020,7 @@ main (int   argc,
     g_object_set (gtk_settings_get_default (), "gtk-xft-dpi", (int) (1.5 * 96 * 1024), NULL);
 
   g_test_add_func ("/a11y/walk-catches", test_walk_catches);
+  g_test_add_func ("/a11y/popup-walk-catches", test_popup_walk_catches);
   g_test_add ("/a11y/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/a11y/style", Fixture, NULL, fixture_set_up, test_style, fixture_tear_down);
 

@@ -1,8 +1,9 @@
 /* test-l10n: the main window with results and the preferences window in
  * another language (KS_TEST_LOCALE, e.g. de_DE.UTF-8), with the catalogues
  * freshly built under the build dir's po/ (KS_TEST_LOCALEDIR). Asserts that
- * visible strings are translated, and saves window-<lang>.png and
- * preferences-<lang>.png. */
+ * visible strings are translated and that the window keeps the width it
+ * asked for, the viewer open or not, and saves window-<lang>.png,
+ * viewer-<lang>.png and preferences-<lang>.png. */
 
 #define G_LOG_DOMAIN "test-l10n"
 
@@ -19,6 +20,7 @@
 #include "ks-preferences-window.h"
 #include "ks-session.h"
 #include "ks-test-gui.h"
+#include "ks-viewer.h"
 #include "ks-window.h"
 #include "library-fixtures.h"
 
@@ -85,6 +87,9 @@ gallery_filled (gpointer data)
 
 /* ---- the checks --------------------------------------------------------------- */
 
+#define WINDOW_WIDTH  1280
+#define WINDOW_HEIGHT 800
+
 /* The catalogue's translation of @msgid without its mnemonic;
  * fails when the catalogue leaves it in English. */
 static char *
@@ -123,6 +128,83 @@ assert_shown (GtkWidget   *root,
     }
 }
 
+/* Prints, from @widget down, the visible children whose minimum width
+ * comes near @budget: the path to what holds the window wider than it
+ * was asked to be. */
+static void
+print_wide (GtkWidget *widget,
+            int        budget,
+            guint      depth)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *id = GTK_IS_BUILDABLE (child) ? gtk_buildable_get_buildable_id (GTK_BUILDABLE (child)) : NULL;
+      int minimum = 0;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      if (minimum < budget)
+        continue;
+      g_printerr ("# %*s%s%s%s: minimum width %d\n", (int) depth * 2, "",
+                  G_OBJECT_TYPE_NAME (child), id ? "#" : "", id ? id : "", minimum);
+      print_wide (child, budget, depth + 1);
+    }
+}
+
+/* The window is as wide as it was asked to be: no translation makes a
+ * part of it demand more. The surface has the requested size; the
+ * window's own width is that less its frame. */
+static void
+assert_width (GtkWidget *window)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  int minimum = 0;
+
+  gtk_widget_measure (window, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_test_message ("%s: surface %d × %d, window %d × %d, minimum width %d", lang,
+                  gdk_surface_get_width (surface), gdk_surface_get_height (surface),
+                  gtk_widget_get_width (window), gtk_widget_get_height (window), minimum);
+  if (gdk_surface_get_width (surface) != WINDOW_WIDTH || minimum > gtk_widget_get_width (window))
+    {
+      g_printerr ("# %s: the window is %d px wide, asked for %d; what holds it:\n",
+                  lang, gdk_surface_get_width (surface), WINDOW_WIDTH);
+      print_wide (window, WINDOW_WIDTH / 4, 0);
+    }
+  g_assert_cmpint (gdk_surface_get_width (surface), ==, WINDOW_WIDTH);
+  g_assert_cmpint (gdk_surface_get_height (surface), ==, WINDOW_HEIGHT);
+  /* Every page of the window fits, the viewer's included. */
+  g_assert_cmpint (minimum, <=, gtk_widget_get_width (window));
+}
+
+static gboolean
+viewer_shown (gpointer data)
+{
+  GtkWidget *viewer = ks_test_gui_find_by_name (data, "viewer");
+  GtkWidget *image = viewer != NULL ? ks_test_gui_find_by_name (viewer, "image_view") : NULL;
+
+  return viewer != NULL && gtk_widget_get_mapped (viewer) &&
+         ks_viewer_get_item (KS_VIEWER (viewer)) != NULL &&
+         image != NULL && gtk_widget_get_mapped (image);
+}
+
+/* The viewer's toolbar, with the longest labels of the window, fits in
+ * the same width: the window does not grow when a result opens. */
+static void
+check_viewer (GtkWidget  *window,
+              const char *name)
+{
+  GtkWidget *grid = ks_test_gui_get (window, "grid_view");
+
+  g_assert_true (gtk_widget_activate_action (grid, "list.activate-item", "u", 0));
+  g_assert_true (ks_test_gui_wait_until (viewer_shown, window, DEADLINE_MS));
+  g_assert_true (ks_test_gui_wait_stack_settled (ks_test_gui_get (window, "content_stack"), DEADLINE_MS));
+  ks_test_gui_wait_frames (window, 5);
+  g_assert_cmpuint (ks_test_gui_screenshot (window, name), >, 30);
+  assert_width (window);
+}
+
 static void
 test_windows (void)
 {
@@ -132,6 +214,7 @@ test_windows (void)
   g_autofree char *library_dir = g_build_filename (g_get_user_data_dir (), "library", NULL);
   g_autofree char *window_name = g_strdup_printf ("window-%s.png", lang);
   g_autofree char *preferences_name = g_strdup_printf ("preferences-%s.png", lang);
+  g_autofree char *viewer_name = g_strdup_printf ("viewer-%s.png", lang);
   g_autoptr(KsApplication) app = NULL;
   g_autoptr(KsSession) session = NULL;
   KsWindow *window;
@@ -149,7 +232,7 @@ test_windows (void)
   session = ks_session_new (ks_application_get_settings (app));
   ks_session_use_service (session, "http://127.0.0.1:9", TEST_KEY);
   window = g_object_new (KS_TYPE_WINDOW, "application", app, "session", session, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
   gtk_window_present (GTK_WINDOW (window));
   filled.session = session;
   g_assert_true (ks_test_gui_wait_until (gallery_filled, &filled, DEADLINE_MS));
@@ -158,9 +241,11 @@ test_windows (void)
   ks_test_gui_wait_frames (GTK_WIDGET (window), 5);
 
   assert_shown (GTK_WIDGET (window), "main window", window_msgids);
+  assert_width (GTK_WIDGET (window));
   if (g_str_equal (lang, "de"))
     g_assert_nonnull (ks_test_gui_find_text (GTK_WIDGET (window), "Erzeugen"));
   g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (window), window_name), >, 30);
+  check_viewer (GTK_WIDGET (window), viewer_name);
 
   preferences = ks_preferences_window_new (GTK_WINDOW (window), session);
   gtk_window_set_default_size (GTK_WINDOW (preferences), 640, 720);

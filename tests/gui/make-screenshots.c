@@ -68,7 +68,9 @@ shoot (State      *state,
   /* Thumbnails are scaled in threads: give them a moment to land. */
   ks_test_gui_spin (400);
   ks_test_gui_wait_frames (GTK_WIDGET (state->window), 5);
-  g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (state->window), name), >, 500);
+  /* A blank or half-drawn render has a few dozen colours; the empty
+   * studio, the plainest of these, about 500. */
+  g_assert_cmpuint (ks_test_gui_screenshot (GTK_WIDGET (state->window), name), >, 200);
 }
 
 static gboolean
