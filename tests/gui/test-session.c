@@ -270,6 +270,45 @@ test_session_run_again (Fixture       *fixture,
   g_assert_cmpuint (fixture->problems->len, ==, 0);
 }
 
+/* A job the service accepted, then lost while its result was fetched: Retry
+ * follows the same request, paid for once, instead of submitting again. */
+static void
+test_session_retry_follows (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(KsParams) params = make_params ("A boat in the fog", 1);
+  KsRecord *record;
+  KsJob *job, *again;
+
+  use_server (fixture, GOOD_KEY);
+  g_object_set (ks_session_get_client (fixture->session), "max-retries", 1, NULL);
+  ks_sim_server_add_fault (fixture->server, KS_SIM_STEP_RESULT, KS_SIM_FAULT_500, 0);
+
+  job = ks_session_submit (fixture->session, params);
+  wait_until (one_finished, fixture);
+  record = ks_job_get_record (job);
+  g_assert_cmpint (ks_job_get_state (job), ==, KS_JOB_STATE_FAILED);
+  g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_FAILED);
+  g_assert_nonnull (ks_record_get_request_id (record));
+  g_assert_true (ks_record_can_follow_again (record));
+  g_assert_cmpuint (ks_sim_server_get_job_count (fixture->server), ==, 1);
+
+  ks_sim_server_clear_faults (fixture->server);
+  again = ks_session_run_again (fixture->session, item_at (fixture, 0), FALSE, 0);
+  g_assert_nonnull (again);
+  g_assert_true (ks_job_get_record (again) == record);
+  wait_until (two_finished, fixture);
+
+  g_assert_cmpint (ks_job_get_state (again), ==, KS_JOB_STATE_COMPLETED);
+  g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_COMPLETED);
+  g_assert_null (ks_record_get_error_code (record));
+  g_assert_nonnull (ks_gallery_item_get_image (item_at (fixture, 0)));
+  /* One job on the service, one record in the gallery. */
+  g_assert_cmpuint (ks_sim_server_get_job_count (fixture->server), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (ks_session_get_items (fixture->session)), ==, 1);
+  g_assert_false (ks_record_can_follow_again (record));
+}
+
 /* ---- setup problems ----------------------------------------------------- */
 
 static void
@@ -573,6 +612,7 @@ main (int   argc,
 
   ADD ("/session/items", test_session_items);
   ADD ("/session/run-again-cancel", test_session_run_again);
+  ADD ("/session/retry-follows", test_session_retry_follows);
   ADD ("/session/problems", test_session_problems);
   ADD ("/session/test-connection", test_session_test_connection);
   ADD ("/session/store-key", test_session_store_key);
