@@ -56,7 +56,10 @@ static const char exit_codes_help[] =
      "  list         print the library, newest first (--json: every field)\n"
      "  resume       take up every job left unfinished (a crash, Ctrl+C)\n"
      "  resubmit ID  send a library record again (ID: its first 8 characters\n"
-     "               are enough), e.g. one whose submit may not have arrived\n"
+     "               are enough), e.g. one whose submit may not have arrived;\n"
+     "               a job the service took and that failed while its result\n"
+     "               was fetched is followed again at no new cost (--new sends\n"
+     "               it as a new job all the same)\n"
      "\n"
      "The key comes from FAL_KEY, else from the keyring. Images are saved as\n"
      "DIR/<request-id>-<n>.<ext> with a sidecar DIR/<request-id>-<n>.json;\n"
@@ -468,6 +471,8 @@ setup (Cli     *cli,
          "$XDG_DATA_HOME/kontext-studio/library)"), N_("DIR") },
     { "no-library", 0, 0, G_OPTION_ARG_NONE, &cli->no_library,
       N_("edit, generate: keep nothing in the library (only --out)"), NULL },
+    { "new", 0, 0, G_OPTION_ARG_NONE, &cli->new_submit,
+      N_("resubmit: always send a new job, even when the service has the first one"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &cli->version,
       N_("Print the version and exit"), NULL },
     { NULL }

@@ -648,6 +648,20 @@ _ks_cli_start_resubmit (Cli *cli)
       return;
     }
 
+  /* Taken by the service, then lost while its result was fetched: that
+   * result may be waiting, paid for. Follow the same request. */
+  if (!cli->new_submit && ks_record_can_follow_again (record))
+    {
+      cli->job = ks_library_follow_again (cli->library, record, cli->client);
+      cli->endpoint_id = ks_endpoint_get_id (ks_params_get_endpoint (ks_record_get_params (record)));
+      ks_cli_output_message (cli->output,
+                             _("Following request %s of record %s again, at no new cost "
+                               "(--new sends a new job instead)."),
+                             ks_record_get_request_id (record), old_id);
+      _ks_cli_run_job (cli);
+      return;
+    }
+
   copy = ks_library_resubmit (cli->library, record, cli->client);
   cli->job = g_object_ref (ks_record_get_job (copy));
   cli->endpoint_id = ks_endpoint_get_id (ks_params_get_endpoint (ks_record_get_params (copy)));

@@ -53,6 +53,7 @@ typedef struct
   gboolean      version;
   char         *library_dir;
   gboolean      no_library;
+  gboolean      new_submit;
 
   /* State */
   Command       command;

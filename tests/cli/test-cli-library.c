@@ -564,6 +564,76 @@ test_resume_unknown_and_resubmit (Fixture       *fixture,
   g_assert_cmpuint (ks_sim_server_get_request_count (fixture->server, KS_SIM_STEP_SUBMIT), ==, 2);
 }
 
+/* A job the service took, then lost while its result was fetched: resubmit
+ * follows the same request again, paid for once; --new sends a new job. */
+static void
+test_resubmit_follows (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *args[] = { "generate", "--prompt", "Paid for once", "--retry-delay", "1",
+                         "--out", fixture->outdir, "--json", NULL };
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) followed = NULL;
+  g_auto(Run) failing = { 0 };
+  g_auto(Run) follow = { 0 };
+  g_auto(Run) fresh = { 0 };
+  g_autofree char *short_id = NULL;
+  JsonObject *request;
+  const char *record_id;
+
+  ks_sim_server_add_fault (fixture->server, KS_SIM_STEP_RESULT, KS_SIM_FAULT_500, 0);
+  run_cli (fixture, &failing, args);
+  g_assert_cmpint (failing.exit_status, !=, 0);
+  first = parse_lines (failing.out);
+  request = find_event (first, "request");
+  g_assert_nonnull (request);
+  record_id = ks_json_get_string_member (request, "record");
+  {
+    g_autoptr(KsRecord) record = read_record (fixture, record_id);
+    g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_FAILED);
+    g_assert_true (ks_record_can_follow_again (record));
+  }
+  g_assert_cmpuint (ks_sim_server_get_request_count (fixture->server, KS_SIM_STEP_SUBMIT), ==, 1);
+
+  ks_sim_server_clear_faults (fixture->server);
+  short_id = g_strndup (record_id, 8);
+  {
+    const char *resubmit_args[] = { "resubmit", short_id, "--json", "--out", fixture->outdir, NULL };
+    run_cli (fixture, &follow, resubmit_args);
+  }
+  assert_exit (&follow, 0);
+  g_assert_nonnull (strstr (follow.err, "at no new cost"));
+  /* The same request, the same record, nothing submitted. */
+  g_assert_cmpuint (ks_sim_server_get_request_count (fixture->server, KS_SIM_STEP_SUBMIT), ==, 1);
+  followed = parse_lines (follow.out);
+  g_assert_nonnull (find_event (followed, "image"));
+  {
+    g_autoptr(KsRecord) record = read_record (fixture, record_id);
+    g_assert_cmpint (ks_record_get_state (record), ==, KS_RECORD_STATE_COMPLETED);
+    g_assert_cmpuint (ks_record_get_images (record)->len, ==, 1);
+  }
+
+  /* --new: a new job all the same. */
+  ks_sim_server_add_fault (fixture->server, KS_SIM_STEP_RESULT, KS_SIM_FAULT_500, 0);
+  {
+    g_auto(Run) again = { 0 };
+    g_autoptr(GPtrArray) lines = NULL;
+
+    run_cli (fixture, &again, args);
+    lines = parse_lines (again.out);
+    g_free (short_id);
+    short_id = g_strndup (ks_json_get_string_member (find_event (lines, "request"), "record"), 8);
+  }
+  ks_sim_server_clear_faults (fixture->server);
+  {
+    const char *resubmit_args[] = { "resubmit", short_id, "--new", "--out", fixture->outdir, NULL };
+    run_cli (fixture, &fresh, resubmit_args);
+  }
+  assert_exit (&fresh, 0);
+  g_assert_null (strstr (fresh.err, "at no new cost"));
+  g_assert_cmpuint (ks_sim_server_get_request_count (fixture->server, KS_SIM_STEP_SUBMIT), ==, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -575,6 +645,7 @@ main (int    argc,
   CLI_TEST_ADD ("/cli/library/list", test_list);
   CLI_TEST_ADD ("/cli/library/resume", test_resume);
   CLI_TEST_ADD ("/cli/library/resume-unknown-and-resubmit", test_resume_unknown_and_resubmit);
+  CLI_TEST_ADD ("/cli/library/resubmit-follows", test_resubmit_follows);
 
   return g_test_run ();
 }
