@@ -30,6 +30,9 @@ _ks_job_journal_attach (KsJob     *self,
                         KsLibrary *library,
                         KsRecord  *record)
 {
+  /* The record may hold the last reference to this job. */
+  g_autoptr(KsJob) hold = g_object_ref (self);
+
   if (self->record != NULL && self->record != record &&
       ks_record_get_job (self->record) == self)
     ks_record_set_job (self->record, NULL);

@@ -174,17 +174,138 @@ read_record_file (KsLibrary   *self,
   return g_steal_pointer (&record);
 }
 
+/* ---- the first page, ahead of the rest ---------------------------------- */
+
+/* Records read before the rest, so that a large library shows its newest
+ * results at once: about a screenful of tiles. */
+#define FIRST_PAGE 64
+
+typedef struct
+{
+  char   *name;
+  gint64  mtime;
+} RecordName;
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const RecordName *x = a;
+  const RecordName *y = b;
+
+  return (x->mtime < y->mtime) - (x->mtime > y->mtime);
+}
+
+static void
+record_name_clear (gpointer data)
+{
+  g_free (((RecordName *) data)->name);
+}
+
+/* The record files' names, the most recently written first when
+ * @by_time (a file is written when its job is made and when it changes,
+ * so that order is close to the newest-first of the gallery). */
+static GArray *
+list_record_names (const char *records_path,
+                   GDir       *dir,
+                   gboolean    by_time)
+{
+  GArray *names = g_array_new (FALSE, FALSE, sizeof (RecordName));
+  const char *name;
+
+  g_array_set_clear_func (names, record_name_clear);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      RecordName entry = { NULL, 0 };
+
+      if (!g_str_has_suffix (name, ".json") || name[0] == '.')
+        continue;
+
+      entry.name = g_strdup (name);
+      if (by_time)
+        {
+          g_autofree char *path = g_build_filename (records_path, name, NULL);
+          GStatBuf buf;
+
+          if (g_stat (path, &buf) == 0)
+            entry.mtime = (gint64) buf.st_mtim.tv_sec * G_USEC_PER_SEC + buf.st_mtim.tv_nsec / 1000;
+        }
+      g_array_append_val (names, entry);
+    }
+
+  if (by_time)
+    g_array_sort (names, compare_newest_first);
+
+  return names;
+}
+
+typedef struct
+{
+  KsLibrary *library;
+  GPtrArray *records;   /* KsRecord */
+  GPtrArray *elsewhere; /* char * */
+} FirstPage;
+
+static gboolean
+first_page_take (gpointer data)
+{
+  FirstPage *page = data;
+  KsLibrary *self = page->library;
+
+  /* The whole load may have landed first (it never does in order). */
+  if (!self->loaded)
+    {
+      for (guint i = 0; i < page->elsewhere->len; i++)
+        g_hash_table_add (self->elsewhere, g_strdup (g_ptr_array_index (page->elsewhere, i)));
+      _ks_library_take_loaded (self, page->records);
+      g_debug ("The first %u records shown ahead of the rest", page->records->len);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_page_free (gpointer data)
+{
+  FirstPage *page = data;
+
+  g_object_unref (page->library);
+  g_ptr_array_unref (page->records);
+  g_ptr_array_unref (page->elsewhere);
+  g_free (page);
+}
+
+/* From the writer: hands what was read so far to the library's context. */
+static void
+send_first_page (KsLibrary *self,
+                 Loaded    *loaded)
+{
+  FirstPage *page = g_new0 (FirstPage, 1);
+
+  page->library = g_object_ref (self);
+  page->records = g_ptr_array_new_full (loaded->records->len, g_object_unref);
+  for (guint i = 0; i < loaded->records->len; i++)
+    g_ptr_array_add (page->records, g_object_ref (g_ptr_array_index (loaded->records, i)));
+  page->elsewhere = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < loaded->elsewhere->len; i++)
+    g_ptr_array_add (page->elsewhere, g_strdup (g_ptr_array_index (loaded->elsewhere, i)));
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, first_page_take, page, first_page_free);
+}
+
 /* The load itself: on the writer (or, for ks_library_load(), the caller
- * once every write is done). */
+ * once every write is done). With @first_page, the newest records go to
+ * the library's context as soon as they are read. */
 static Loaded *
 load_records (KsLibrary  *self,
+              gboolean    first_page,
               GError    **error)
 {
   g_autoptr(Loaded) loaded = loaded_new ();
   g_autofree char *records_path = g_build_filename (self->path, "records", NULL);
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GHashTable) owners = _ks_library_owner_cache_new ();
-  const char *name;
+  g_autoptr(GArray) names = NULL;
 
   _ks_library_lock_ensure (self);
 
@@ -216,13 +337,17 @@ load_records (KsLibrary  *self,
       return NULL;
     }
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  names = list_record_names (records_path, dir, first_page);
+  first_page = first_page && names->len > FIRST_PAGE;
+
+  for (guint i = 0; i < names->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
       g_autoptr(KsRecord) record = NULL;
+      const char *name = g_array_index (names, RecordName, i).name;
 
-      if (!g_str_has_suffix (name, ".json") || name[0] == '.')
-        continue;
+      if (first_page && i == FIRST_PAGE)
+        send_first_page (self, loaded);
 
       record = read_record_file (self, name, &local_error);
       if (record == NULL)
@@ -278,7 +403,7 @@ load_in_writer (GTask        *task,
                 GCancellable *cancellable)
 {
   GError *error = NULL;
-  Loaded *loaded = load_records (source_object, &error);
+  Loaded *loaded = load_records (source_object, TRUE, &error);
 
   if (loaded == NULL)
     g_task_return_error (task, error);
@@ -397,7 +522,7 @@ ks_library_load (KsLibrary  *self,
     {
       /* Nothing else writes while the caller waits here. */
       ks_library_flush (self);
-      loaded = load_records (self, error);
+      loaded = load_records (self, FALSE, error);
       if (loaded == NULL)
         return FALSE;
       set_loaded (self, loaded);

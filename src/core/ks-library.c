@@ -623,6 +623,66 @@ compare_trashed_ptr (gconstpointer a,
   return _ks_library_compare_trashed (*(gpointer *) a, *(gpointer *) b, NULL);
 }
 
+static int
+compare_with_data (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      compare)
+{
+  return ((GCompareDataFunc) compare) (*(gpointer *) a, *(gpointer *) b, NULL);
+}
+
+/* Adds @sorted (in @compare's order) to @store, which is in that order
+ * too, in one splice: the views hear of the whole library at once. A load
+ * lands at the end; when the first page was shown ahead of the rest and a
+ * record read later belongs above some of it, the store's tail from there
+ * on is merged with the new records. */
+static void
+append_sorted (GListStore       *store,
+               GPtrArray        *sorted,
+               GCompareDataFunc  compare)
+{
+  GListModel *model = G_LIST_MODEL (store);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(GPtrArray) merged = NULL;
+  guint low = 0;
+  guint high = n;
+
+  if (sorted->len == 0)
+    return;
+
+  if (n > 0)
+    {
+      g_autoptr(GObject) last = g_list_model_get_item (model, n - 1);
+
+      if (compare (g_ptr_array_index (sorted, 0), last, NULL) < 0)
+        {
+          /* The first store position the newest new record goes above. */
+          while (low < high)
+            {
+              guint middle = low + (high - low) / 2;
+              g_autoptr(GObject) item = g_list_model_get_item (model, middle);
+
+              if (compare (g_ptr_array_index (sorted, 0), item, NULL) < 0)
+                high = middle;
+              else
+                low = middle + 1;
+            }
+        }
+      else
+        low = n;
+    }
+
+  merged = g_ptr_array_new_full (n - low + sorted->len, g_object_unref);
+  for (guint i = low; i < n; i++)
+    g_ptr_array_add (merged, g_list_model_get_item (model, i));
+  for (guint i = 0; i < sorted->len; i++)
+    g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (sorted, i)));
+  if (low < n)
+    g_ptr_array_sort_with_data (merged, compare_with_data, compare);
+
+  g_list_store_splice (store, low, n - low, merged->pdata, merged->len);
+}
+
 void
 _ks_library_take_loaded (KsLibrary *self,
                          GPtrArray *records)
@@ -645,11 +705,8 @@ _ks_library_take_loaded (KsLibrary *self,
   g_ptr_array_sort (kept, compare_created_ptr);
   g_ptr_array_sort (trashed, compare_trashed_ptr);
 
-  /* One splice each: the views hear of the whole library at once. */
-  g_list_store_splice (self->records, g_list_model_get_n_items (G_LIST_MODEL (self->records)),
-                       0, kept->pdata, kept->len);
-  g_list_store_splice (self->trash, g_list_model_get_n_items (G_LIST_MODEL (self->trash)),
-                       0, trashed->pdata, trashed->len);
+  append_sorted (self->records, kept, _ks_library_compare_created);
+  append_sorted (self->trash, trashed, _ks_library_compare_trashed);
 }
 
 /* ---- saving -------------------------------------------------------------- */

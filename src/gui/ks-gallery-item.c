@@ -22,6 +22,8 @@ struct _KsGalleryItem
   GFile        *file;
   char         *folded_prompt;
   GCancellable *cancellable;
+  /* In the recently used thumbnails while it holds one (main thread) */
+  GList         thumbnail_link;
 
   guint         loading_thumbnail : 1;
   guint         loading_texture : 1;
@@ -238,6 +240,45 @@ thumbnail_cache_path (KsGalleryItem *self,
   return g_build_filename (g_get_user_cache_dir (), "kontext-studio", "thumbnails", name, NULL);
 }
 
+/* ---- Recently used thumbnails ------------------------------------------ */
+
+/* Thumbnails are kept for the most recently made or asked for only: a
+ * library of thousands of images scrolled from end to end would otherwise
+ * keep every one of them (some 120 kB each at the normal size). The grid
+ * binds at most a few hundred tiles at a time, and each bind asks for its
+ * thumbnail, so a tile on screen is never among the ones let go. */
+#define RECENT_THUMBNAILS 512
+
+static GQueue recent_thumbnails = G_QUEUE_INIT;
+
+static void
+forget_thumbnail_use (KsGalleryItem *self)
+{
+  if (self->thumbnail_link.data == NULL)
+    return;
+
+  g_queue_unlink (&recent_thumbnails, &self->thumbnail_link);
+  self->thumbnail_link.data = NULL;
+}
+
+static void
+note_thumbnail_use (KsGalleryItem *self)
+{
+  forget_thumbnail_use (self);
+  self->thumbnail_link.data = self;
+  g_queue_push_head_link (&recent_thumbnails, &self->thumbnail_link);
+
+  while (recent_thumbnails.length > RECENT_THUMBNAILS)
+    {
+      KsGalleryItem *oldest = g_queue_peek_tail (&recent_thumbnails);
+
+      forget_thumbnail_use (oldest);
+      g_clear_object (&oldest->thumbnail);
+      /* Made again from the cache when its tile is drawn again. */
+      g_object_notify_by_pspec (G_OBJECT (oldest), properties[PROP_THUMBNAIL]);
+    }
+}
+
 static gboolean
 start_load (KsGalleryItem       *self,
             int                  size,
@@ -293,6 +334,7 @@ thumbnail_loaded (GObject      *object,
   self->loading_thumbnail = FALSE;
   g_clear_object (&self->thumbnail);
   self->thumbnail = gdk_texture_new_for_pixbuf (pixbuf);
+  note_thumbnail_use (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
 }
@@ -521,6 +563,7 @@ ks_gallery_item_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->job_signals != NULL)
     g_signal_group_set_target (self->job_signals, NULL);
+  forget_thumbnail_use (self);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->texture);
 
@@ -775,6 +818,9 @@ GdkTexture *
 ks_gallery_item_get_thumbnail (KsGalleryItem *self)
 {
   g_return_val_if_fail (KS_IS_GALLERY_ITEM (self), NULL);
+
+  if (self->thumbnail != NULL)
+    note_thumbnail_use (self);
 
   return self->thumbnail;
 }

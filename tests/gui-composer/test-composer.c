@@ -247,7 +247,10 @@ test_prompt_and_cost (Fixture       *fixture,
   g_assert_true (ks_test_composer_shows_text (fixture->composer, "3 images · $0.12"));
 
   adw_combo_row_set_selected (ADW_COMBO_ROW (find (fixture, "model_row")), 1);
-  g_assert_cmpstr (g_settings_get_string (fixture->settings, "model"), ==, "max");
+  {
+    g_autofree char *value = g_settings_get_string (fixture->settings, "model");
+    g_assert_cmpstr (value, ==, "max");
+  }
   g_assert_cmpint (ks_endpoint_get_model (ks_params_get_endpoint (params)), ==, KS_MODEL_MAX);
   g_assert_true (ks_test_composer_shows_text (fixture->composer, "3 images · $0.24"));
   g_assert_cmpuint (ks_params_get_cost (params), ==, 240000);
@@ -265,14 +268,20 @@ test_settings_persist (Fixture       *fixture,
   gtk_switch_set_active (GTK_SWITCH (find (fixture, "enhance_switch")), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (find (fixture, "seed_row")), "18446744073709551615");
   gtk_switch_set_active (GTK_SWITCH (find (fixture, "seed_switch")), TRUE);
-  g_assert_cmpstr (g_settings_get_string (fixture->settings, "fixed-seed"), ==, "18446744073709551615");
+  {
+    g_autofree char *value = g_settings_get_string (fixture->settings, "fixed-seed");
+    g_assert_cmpstr (value, ==, "18446744073709551615");
+  }
 
   /* A seed that is not one is refused, in words, and not kept. */
   gtk_editable_set_text (GTK_EDITABLE (find (fixture, "seed_row")), "12ab");
   ks_composer_set_prompt (fixture->composer, "Make it night");
   g_assert_false (ks_composer_get_can_submit (fixture->composer));
   g_assert_nonnull (strstr (ks_composer_get_reason (fixture->composer), "seed"));
-  g_assert_cmpstr (g_settings_get_string (fixture->settings, "fixed-seed"), ==, "18446744073709551615");
+  {
+    g_autofree char *value = g_settings_get_string (fixture->settings, "fixed-seed");
+    g_assert_cmpstr (value, ==, "18446744073709551615");
+  }
   gtk_editable_set_text (GTK_EDITABLE (find (fixture, "seed_row")), "18446744073709551615");
   g_assert_true (ks_composer_get_can_submit (fixture->composer));
 
@@ -446,7 +455,10 @@ test_aspect_warning (Fixture       *fixture,
         adw_combo_row_set_selected (aspect, i);
     }
   g_assert_cmpstr (ks_params_get_aspect_ratio (params), ==, "16:9");
-  g_assert_cmpstr (g_settings_get_string (fixture->settings, "aspect-ratio"), ==, "16:9");
+  {
+    g_autofree char *value = g_settings_get_string (fixture->settings, "aspect-ratio");
+    g_assert_cmpstr (value, ==, "16:9");
+  }
   g_assert_true (gtk_widget_get_visible (warning));
   g_assert_true (ks_test_composer_shows_text (fixture->composer, "This crops the reference"));
 

@@ -496,6 +496,60 @@ fixture_peak_rss (void)
   return (guint64) usage.ru_maxrss * 1024;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* Under AddressSanitizer malloc_stats() tells nothing of glibc: the
+ * sanitizer's allocator serves every block. Its hooks see each one, so
+ * the peak of the bytes held in blocks of 128 KiB or more (glibc's
+ * smallest mmap threshold) stands in for glibc's "max mmap bytes". */
+void __sanitizer_install_malloc_and_free_hooks (void (*malloc_hook) (const volatile void *, size_t),
+                                                void (*free_hook) (const volatile void *));
+size_t __sanitizer_get_allocated_size (const volatile void *p);
+
+#define LARGE_BLOCK (128 * 1024)
+
+static guint64 large_bytes;
+static guint64 large_bytes_peak;
+
+static void
+large_malloc_hook (const volatile void *ptr,
+                   size_t               size)
+{
+  guint64 now, peak;
+
+  if (size < LARGE_BLOCK)
+    return;
+
+  now = __atomic_add_fetch (&large_bytes, size, __ATOMIC_RELAXED);
+  peak = __atomic_load_n (&large_bytes_peak, __ATOMIC_RELAXED);
+  while (now > peak &&
+         !__atomic_compare_exchange_n (&large_bytes_peak, &peak, now, TRUE,
+                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
+}
+
+static void
+large_free_hook (const volatile void *ptr)
+{
+  size_t size = __sanitizer_get_allocated_size (ptr);
+
+  if (size >= LARGE_BLOCK)
+    __atomic_sub_fetch (&large_bytes, size, __ATOMIC_RELAXED);
+}
+
+guint64
+fixture_peak_mmap_bytes (void)
+{
+  static gsize installed = 0;
+
+  if (g_once_init_enter (&installed))
+    {
+      __sanitizer_install_malloc_and_free_hooks (large_malloc_hook, large_free_hook);
+      g_once_init_leave (&installed, 1);
+    }
+
+  return __atomic_load_n (&large_bytes_peak, __ATOMIC_RELAXED);
+}
+#else
 /* malloc_stats() prints "max mmap bytes = N" to stderr; borrow fd 2. */
 guint64
 fixture_peak_mmap_bytes (void)
@@ -531,3 +585,4 @@ fixture_peak_mmap_bytes (void)
 
   return value;
 }
+#endif

@@ -1124,7 +1124,8 @@ test_library_many (void)
   g_test_message ("loaded %u records in %.1f ms", n, (g_get_monotonic_time () - start) / 1000.0);
 
   g_assert_cmpuint (g_list_model_get_n_items (records), ==, n);
-  g_assert_cmpuint (changes, ==, 1);
+  /* The newest files first (a screenful), then the rest in one change. */
+  g_assert_cmpuint (changes, ==, 2);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(KsRecord) record = g_list_model_get_item (records, i);
@@ -1217,9 +1218,12 @@ test_library_other_process (void)
   g_autofree char *record_file = NULL;
   g_autofree char *contents = NULL;
   KsRecord *loaded;
+  /* The program's own path (under valgrind /proc/self/exe is valgrind). */
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
 
+  g_assert_nonnull (self_exe);
   other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                            "/proc/self/exe", HOLD_OPTION, path, NULL);
+                            self_exe, HOLD_OPTION, path, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (other));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);

@@ -503,6 +503,12 @@ test_batch_resubmit (LibFixture    *fixture,
   g_assert_cmpstr (ks_record_get_id (again), !=, ks_record_get_id (original));
   g_assert_cmpstr (ks_record_get_batch_id (again), ==, ks_record_get_batch_id (original));
   g_assert_cmpstr (ks_record_get_batch_label (again), ==, ks_record_get_batch_label (original));
+
+  /* None of these jobs runs: detach them, or each record keeps its job,
+   * and each job its library, forever. */
+  ks_job_set_library (ks_record_get_job (again), NULL, NULL);
+  for (guint i = 0; i < jobs->len; i++)
+    ks_job_set_library (g_ptr_array_index (jobs, i), NULL, NULL);
 }
 
 int
