@@ -154,7 +154,11 @@ check_saved (GFile      *file,
 
   info = gdk_pixbuf_get_file_info (path, &w, &h);
   g_assert_nonnull (info);
-  g_assert_cmpstr (gdk_pixbuf_format_get_name (info), ==, format);
+  {
+    g_autofree char *name = gdk_pixbuf_format_get_name (info);
+
+    g_assert_cmpstr (name, ==, format);
+  }
   pixbuf = gdk_pixbuf_new_from_file (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, width);

@@ -9,6 +9,11 @@
 #include <glib/gstdio.h>
 
 #include "image-fixtures.h"
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+# endif
+#endif
 
 static void
 put_pixel (guint8 *p,
@@ -484,6 +489,17 @@ fixture_pixel (GdkPixbuf *pixbuf,
   *g = p[1];
   *b = p[2];
   *a = n == 4 ? p[3] : 255;
+}
+
+gboolean
+fixture_running_on_valgrind (void)
+{
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+  return RUNNING_ON_VALGRIND != 0;
+# endif
+#endif
+  return FALSE;
 }
 
 guint64

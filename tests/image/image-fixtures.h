@@ -51,6 +51,7 @@ void       fixture_pixel              (GdkPixbuf   *pixbuf,
                                        guint8      *b,
                                        guint8      *a);
 /* Peak resident memory of this process, in bytes. */
+gboolean   fixture_running_on_valgrind (void);
 guint64    fixture_peak_rss           (void);
 /* Peak bytes glibc's allocator ever held in mmap()ed blocks: every large
  * allocation, touched or not, shows here. 0 when it cannot be read. */

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "job-fixture.h"
+#include "../ks-test-time.h"
 
 void
 fixture_set_up (Fixture       *fixture,
@@ -15,7 +16,9 @@ fixture_set_up (Fixture       *fixture,
   fixture->server = ks_sim_server_new ();
   g_object_set (fixture->server,
                 "queue-delay", 100,
-                "run-time", 250,
+                /* Long enough for the client to see each log line, however
+                 * slowly this build runs. */
+                "run-time", 250 * ks_test_time_scale (),
                 "log-lines", 4,
                 "workers", 4,
                 "ping-interval", 100,

@@ -4,6 +4,7 @@
  */
 
 #include "config.h"
+#include "../ks-test-time.h"
 
 #include <libsoup/soup.h>
 #include <math.h>
@@ -520,7 +521,11 @@ test_queue_positions (Fixture       *fixture,
   gboolean saw_one = FALSE, saw_zero = FALSE;
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
-  g_object_set (fixture->server, "workers", 1, "run-time", 400, NULL);
+  /* The three submits must all arrive before the first job leaves the
+   * queue, however slowly this build runs. */
+  g_object_set (fixture->server, "workers", 1,
+                "queue-delay", 300 * ks_test_time_scale (),
+                "run-time", 400 * ks_test_time_scale (), NULL);
 
   for (guint i = 0; i < 3; i++)
     {
