@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ks-error.h"
@@ -12,6 +13,16 @@
  * bytes reach gdk-pixbuf), and encoding them back. */
 
 #define DECODE_CHUNK_SIZE (1024 * 1024)
+
+/* Decodes that need more than this for their pixels take turns, so that
+ * several large references prepared at once (a multi-image edit, the
+ * thumbnail and the job) never hold more than one such buffer. */
+#define LARGE_DECODE_BYTES ((guint64) 256 * 1024 * 1024)
+static GMutex large_decode_lock;
+
+/* Deflate turns at most 258 bytes into 2 bits: no PNG holds more than
+ * 1032 bytes of rows per byte of image data. */
+#define DEFLATE_MAX_RATIO 1032
 
 /* Decoding ------------------------------------------------------------- */
 
@@ -107,6 +118,150 @@ set_decode_error (GError  *loader_error,
                  loader_error->message);
 }
 
+/* Completeness, from the structure alone --------------------------------
+ *
+ * A file that claims many pixels but holds far too little data for them
+ * (a bomb cut short, a header spliced onto a thumbnail) is refused before
+ * a buffer for those pixels is allocated; and a JPEG or WebP that stops
+ * short, which their loaders quietly fill with grey or black, is refused
+ * rather than sent half empty. */
+
+static guint32
+read_le32 (const guint8 *p)
+{
+  return p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static void
+set_too_little_data_error (const KsImageInfo  *info,
+                           GError            **error)
+{
+  g_set_error (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+               _("The image is damaged or incomplete: it claims %d × %d pixels but holds far too little data for them. Save or download it again."),
+               info->width, info->height);
+}
+
+static void
+set_cut_short_error (GError **error)
+{
+  g_set_error_literal (error, KS_ERROR, KS_ERROR_BAD_IMAGE,
+                       _("The image is incomplete: the file ends before its last rows. Save or download it again."));
+}
+
+static gboolean
+check_png_data (const guint8       *data,
+                gsize               size,
+                const KsImageInfo  *info,
+                GError            **error)
+{
+  static const guint8 channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
+  guint64 compressed = 0;
+  guint64 row_bits, needed;
+  guint8 depth, colour;
+
+  if (size < 33)
+    return TRUE;
+  depth = data[24];
+  colour = data[25];
+  if (colour >= G_N_ELEMENTS (channels) || channels[colour] == 0)
+    return TRUE;   /* the loader says what is wrong */
+
+  for (gsize offset = 8; offset + 8 <= size; )
+    {
+      guint64 length = read_be32 (data + offset);
+
+      if (memcmp (data + offset + 4, "IDAT", 4) == 0)
+        compressed += MIN (length, size - offset - 8);
+      else if (memcmp (data + offset + 4, "IEND", 4) == 0)
+        break;
+      offset += MIN (length + 12, size - offset);
+    }
+
+  row_bits = (guint64) info->width * depth * channels[colour];
+  needed = (guint64) info->height * ((row_bits + 7) / 8);
+  if (compressed * DEFLATE_MAX_RATIO < needed)
+    {
+      set_too_little_data_error (info, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_jpeg_data (const guint8       *data,
+                 gsize               size,
+                 const KsImageInfo  *info,
+                 GError            **error)
+{
+  KsJpegFrame frame;
+  gsize i;
+
+  if (!_ks_image_read_jpeg_frame (data, size, &frame) || frame.scan_offset == 0)
+    return TRUE;   /* the loader says what is wrong */
+
+  /* With Huffman coding every block takes at least two bits (one in a
+   * progressive file's first scan); arithmetic coding has no such floor. */
+  if (!frame.arithmetic &&
+      (guint64) (size - frame.scan_offset) * 8 < frame.blocks * (frame.progressive ? 1 : 2))
+    {
+      set_too_little_data_error (info, error);
+      return FALSE;
+    }
+
+  /* The scans end with EOI; 0xff 0xd9 appears nowhere else after them. */
+  for (i = size - 1; i > frame.scan_offset; i--)
+    if (data[i] == 0xd9 && data[i - 1] == 0xff)
+      return TRUE;
+
+  set_cut_short_error (error);
+  return FALSE;
+}
+
+static gboolean
+check_complete (GBytes             *bytes,
+                const KsImageInfo  *info,
+                GError            **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  if (g_strcmp0 (info->format_name, "png") == 0)
+    return check_png_data (data, size, info, error);
+
+  if (g_strcmp0 (info->format_name, "jpeg") == 0)
+    return check_jpeg_data (data, size, info, error);
+
+  /* RIFF gives the length of what follows it. */
+  if (g_strcmp0 (info->format_name, "webp") == 0 && size >= 12 &&
+      (guint64) read_le32 (data + 4) + 8 > size)
+    {
+      set_cut_short_error (error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A still WebP (no animation flag in a VP8X header). */
+static gboolean
+is_still_webp (GBytes *bytes)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  if (size >= 21 && memcmp (data + 12, "VP8X", 4) == 0)
+    return (data[20] & 0x02) == 0;
+
+  return TRUE;
+}
+
 /* The PNG and JPEG loaders accept a file that stops short and leave the
  * missing rows grey; the rows they announce show how far they got. */
 static void
@@ -127,6 +282,8 @@ decode_internal (GBytes              *bytes,
                  GCancellable        *cancellable,
                  GError             **error)
 {
+  /* Declared first, released last: after the loader and its pixels. */
+  g_autoptr(GMutexLocker) large = NULL;
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) loader_error = NULL;
   g_autoptr(GdkPixbuf) scaled = NULL;
@@ -136,11 +293,15 @@ decode_internal (GBytes              *bytes,
   gsize size;
   gsize offset = 0;
   int target_width, target_height;
+  int decode_width, decode_height;
   int rows_done = 0;
   gboolean check_rows;
   gboolean ok = TRUE;
 
   if (!_ks_image_probe_internal (bytes, limits, info, error))
+    return NULL;
+
+  if (!check_complete (bytes, info, error))
     return NULL;
 
   compute_target_size (info->width, info->height,
@@ -151,15 +312,28 @@ decode_internal (GBytes              *bytes,
   if (loader == NULL)
     return NULL;
 
+  decode_width = info->width;
+  decode_height = info->height;
   if (g_str_equal (info->format_name, "jpeg") &&
       (target_width != info->width || target_height != info->height))
     {
-      int w, h;
-
-      jpeg_decode_size (info->width, info->height, target_width, target_height, &w, &h);
-      if (w != info->width || h != info->height)
-        gdk_pixbuf_loader_set_size (loader, w, h);
+      jpeg_decode_size (info->width, info->height, target_width, target_height,
+                        &decode_width, &decode_height);
+      if (decode_width != info->width || decode_height != info->height)
+        gdk_pixbuf_loader_set_size (loader, decode_width, decode_height);
     }
+  else if (g_str_equal (info->format_name, "webp") &&
+           (target_width != info->width || target_height != info->height) &&
+           is_still_webp (bytes))
+    {
+      /* libwebp scales while decoding, averaging as it goes. */
+      decode_width = target_width;
+      decode_height = target_height;
+      gdk_pixbuf_loader_set_size (loader, decode_width, decode_height);
+    }
+
+  if ((guint64) decode_width * decode_height * 4 > LARGE_DECODE_BYTES)
+    large = g_mutex_locker_new (&large_decode_lock);
 
   check_rows = g_str_equal (info->format_name, "png") || g_str_equal (info->format_name, "jpeg");
   if (check_rows)

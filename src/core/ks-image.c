@@ -87,6 +87,29 @@ sniff_format (const guint8 *data,
   return FORMAT_UNKNOWN;
 }
 
+/* Files people often take for images, by their first bytes: named in the
+ * message, so that it says what to do with them. */
+static const struct
+{
+  gsize       offset;
+  const char *magic;
+  gsize       length;
+  const char *name;
+} other_formats[] = {
+  { 0, "II*\0", 4, N_("a TIFF image") },
+  { 0, "MM\0*", 4, N_("a TIFF image") },
+  { 0, "BM", 2, N_("a BMP image") },
+  { 0, "\0\0\1\0", 4, N_("a Windows icon") },
+  { 0, "\0\0\2\0", 4, N_("a Windows cursor") },
+  { 0, "8BPS", 4, N_("a Photoshop document") },
+  { 0, "%PDF", 4, N_("a PDF document") },
+  { 0, "\xff\x0a", 2, N_("a JPEG XL image") },
+  { 4, "jP  ", 4, N_("a JPEG 2000 image") },
+  { 4, "JXL ", 4, N_("a JPEG XL image") },
+  { 0, "\x1f\x8b", 2, N_("a compressed (gzip) file") },
+  { 0, "PK\3\4", 4, N_("a compressed (zip) archive") },
+};
+
 /* Only for a helpful message: what the unreadable bytes look like. */
 static void
 set_unknown_format_error (const guint8  *data,
@@ -95,6 +118,17 @@ set_unknown_format_error (const guint8  *data,
 {
   gsize head = MIN (size, 4096);
   g_autofree char *start = g_strndup ((const char *) data, head);
+
+  for (guint i = 0; i < G_N_ELEMENTS (other_formats); i++)
+    if (size >= other_formats[i].offset + other_formats[i].length &&
+        memcmp (data + other_formats[i].offset, other_formats[i].magic, other_formats[i].length) == 0)
+      {
+        /* TRANSLATORS: %s is what the file is, e.g. "a TIFF image" */
+        g_set_error (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
+                     _("This is %s, which Kontext Studio cannot read. Save or export it as a PNG or JPEG image and use that."),
+                     _(other_formats[i].name));
+        return;
+      }
 
   if (g_strstr_len (start, -1, "<svg") != NULL)
     g_set_error_literal (error, KS_ERROR, KS_ERROR_UNSUPPORTED_FORMAT,
@@ -250,6 +284,132 @@ probe_isobmff (const guint8  *data,
   info->animated = memcmp (data + 8, "avis", 4) == 0 || memcmp (data + 8, "msf1", 4) == 0;
 
   return TRUE;
+}
+
+/* JPEG headers --------------------------------------------------------- */
+
+static gboolean
+is_jpeg_frame_marker (guint8 marker)
+{
+  /* SOF0–SOF15, less DHT (C4), JPG (C8) and DAC (CC). */
+  return marker >= 0xc0 && marker <= 0xcf &&
+         marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+}
+
+gboolean
+_ks_image_read_jpeg_frame (const guint8 *data,
+                           gsize         size,
+                           KsJpegFrame  *frame)
+{
+  gboolean have_frame = FALSE;
+  gsize i = 2;
+
+  memset (frame, 0, sizeof *frame);
+
+  while (i + 4 <= size)
+    {
+      guint8 marker;
+      gsize length;
+
+      if (data[i] != 0xff)
+        return FALSE;
+      marker = data[i + 1];
+      if (marker == 0xff)
+        {
+          i++;   /* fill byte */
+          continue;
+        }
+      if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
+        {
+          i += 2;   /* markers without a length */
+          continue;
+        }
+      if (marker == 0xd9)
+        return have_frame;
+
+      length = ((gsize) data[i + 2] << 8) | data[i + 3];
+      if (length < 2 || i + 2 + length > size)
+        return have_frame;
+
+      if (is_jpeg_frame_marker (marker))
+        {
+          const guint8 *p = data + i + 4;
+          guint n, h_max = 1, v_max = 1;
+
+          if (length < 8 || length < 8 + 3 * (gsize) p[5])
+            return FALSE;
+          n = p[5];
+          frame->height = ((guint) p[1] << 8) | p[2];
+          frame->width = ((guint) p[3] << 8) | p[4];
+          frame->progressive = marker == 0xc2 || marker == 0xc6 || marker == 0xca || marker == 0xce;
+          frame->arithmetic = marker >= 0xc9;
+          frame->blocks = 0;
+
+          for (guint c = 0; c < n; c++)
+            {
+              guint h = p[6 + 3 * c + 1] >> 4, v = p[6 + 3 * c + 1] & 0x0f;
+
+              if (h == 0 || v == 0)
+                return FALSE;
+              h_max = MAX (h_max, h);
+              v_max = MAX (v_max, v);
+            }
+          for (guint c = 0; c < n; c++)
+            {
+              guint h = p[6 + 3 * c + 1] >> 4, v = p[6 + 3 * c + 1] & 0x0f;
+              guint64 w = ((guint64) frame->width * h + h_max - 1) / h_max;
+              guint64 ht = ((guint64) frame->height * v + v_max - 1) / v_max;
+
+              frame->blocks += ((w + 7) / 8) * ((ht + 7) / 8);
+            }
+          have_frame = TRUE;
+        }
+      else if (marker == 0xda)
+        {
+          frame->scan_offset = i + 2 + length;
+          return have_frame;
+        }
+
+      i += 2 + length;
+    }
+
+  return have_frame;
+}
+
+/* The size the header declares, for the message when a loader refuses it
+ * for being beyond what it can decode at all. */
+static gboolean
+declared_size (SniffedFormat  format,
+               const guint8  *data,
+               gsize          size,
+               guint64       *width,
+               guint64       *height)
+{
+  KsJpegFrame frame;
+
+  switch (format)
+    {
+    case FORMAT_PNG:
+      if (size < 24 || memcmp (data + 12, "IHDR", 4) != 0)
+        return FALSE;
+      *width = read_be32 (data + 16);
+      *height = read_be32 (data + 20);
+      return TRUE;
+
+    case FORMAT_JPEG:
+      if (!_ks_image_read_jpeg_frame (data, size, &frame))
+        return FALSE;
+      *width = frame.width;
+      *height = frame.height;
+      return TRUE;
+
+    case FORMAT_GIF:
+    case FORMAT_WEBP:
+    case FORMAT_ISOBMFF:
+    case FORMAT_UNKNOWN:
+    default:
+      return FALSE;
+    }
 }
 
 /* The loader-driven probe ---------------------------------------------- */
@@ -442,6 +602,7 @@ _ks_image_probe_internal (GBytes              *bytes,
                           KsImageInfo         *info,
                           GError             **error)
 {
+  g_autoptr(GError) local_error = NULL;
   const guint8 *data;
   gsize size;
   SniffedFormat format;
@@ -475,7 +636,7 @@ _ks_image_probe_internal (GBytes              *bytes,
       return FALSE;
 
     case FORMAT_ISOBMFF:
-      ok = probe_isobmff (data, size, info, error);
+      ok = probe_isobmff (data, size, info, &local_error);
       break;
 
     case FORMAT_PNG:
@@ -483,12 +644,28 @@ _ks_image_probe_internal (GBytes              *bytes,
     case FORMAT_GIF:
     case FORMAT_WEBP:
     default:
-      ok = probe_with_loader (data, size, loader_name_for (format), info, error);
+      ok = probe_with_loader (data, size, loader_name_for (format), info, &local_error);
       break;
     }
 
   if (!ok)
-    return FALSE;
+    {
+      guint64 width = 0, height = 0;
+
+      /* libjpeg stops at 65 500 pixels a side and libpng well before
+       * 2^31: say "too large" rather than "damaged". */
+      if (g_error_matches (local_error, KS_ERROR, KS_ERROR_BAD_IMAGE) &&
+          declared_size (format, data, size, &width, &height) &&
+          width > 0 && height > 0 && (width > 65500 || height > 65500))
+        {
+          g_clear_error (&local_error);
+          g_set_error (&local_error, KS_ERROR, KS_ERROR_TOO_LARGE,
+                       _("The image claims to be %u × %u pixels, more than can be opened. Use a smaller export of the image."),
+                       (guint) MIN (width, G_MAXUINT), (guint) MIN (height, G_MAXUINT));
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   return check_limits (info, size, limits, error);
 }

@@ -28,11 +28,19 @@ ks_json_parse_bytes (GBytes  *bytes,
       return NULL;
     }
 
+  if (!ks_json_nesting_is_shallow (data, size))
+    {
+      g_set_error_literal (error, KS_ERROR, KS_ERROR_MALFORMED,
+                           _("The service sent a reply nested too deeply to be read."));
+      return NULL;
+    }
+
   if (!json_parser_load_from_data (parser, data, size, &local_error))
     {
+      g_autofree char *why = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                   _("The service sent a reply that is not valid JSON (%s)."),
-                   local_error->message);
+                   _("The service sent a reply that is not valid JSON (%s)."), why);
       return NULL;
     }
 
@@ -44,6 +52,38 @@ ks_json_parse_bytes (GBytes  *bytes,
     }
 
   return json_parser_steal_root (parser);
+}
+
+gboolean
+ks_json_nesting_is_shallow (const char *data,
+                            gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > KS_JSON_MAX_DEPTH)
+            return FALSE;
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
 }
 
 static JsonNode *
@@ -82,6 +122,11 @@ ks_json_get_string_member (JsonObject *object,
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  /* json-glib turns escapes such as "\\377" into bytes that are not
+   * UTF-8: such a string is as unusable as a missing one. */
+  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
     return NULL;
 
   return json_node_get_string (node);

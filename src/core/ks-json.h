@@ -9,12 +9,18 @@ G_BEGIN_DECLS
 
 JsonNode   *ks_json_parse_bytes          (GBytes      *bytes,
                                           GError     **error);
+/* json-glib parses (and frees) recursively: a reply of a few hundred
+ * kilobytes of "[[[[…" overflows the stack. FALSE when @data nests
+ * objects and arrays deeper than KS_JSON_MAX_DEPTH; check before parsing. */
+#define KS_JSON_MAX_DEPTH 256
+gboolean    ks_json_nesting_is_shallow   (const char  *data,
+                                          gsize        length);
 JsonObject *ks_json_get_object_member    (JsonObject  *object,
                                           const char  *member);   /* NULL unless an object */
 JsonArray  *ks_json_get_array_member     (JsonObject  *object,
                                           const char  *member);   /* NULL unless an array */
 const char *ks_json_get_string_member    (JsonObject  *object,
-                                          const char  *member);   /* NULL unless a string */
+                                          const char  *member);   /* NULL unless a string of valid UTF-8 */
 gboolean    ks_json_get_int_member       (JsonObject  *object,
                                           const char  *member,
                                           gint64      *out_value); /* FALSE unless an integer (or integral double) */

@@ -154,6 +154,30 @@ strip_trailing_slashes (const char *base_url)
   return base;
 }
 
+/* The service's words as shown to people (and printed on terminals):
+ * valid UTF-8, control characters other than line ends made spaces.
+ * NULL stays NULL. */
+static char *
+printable_text (const char *text)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_string_append_unichar (out, g_unichar_iscntrl (c) && c != '\n' ? ' ' : c);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 malformed (GError     **error,
            const char  *what,
@@ -459,6 +483,7 @@ parse_logs (JsonArray  *array,
       const char *timestamp;
       const char *level;
       const char *source;
+      g_autofree char *shown = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return malformed (error, "status", "logs");
@@ -474,7 +499,9 @@ parse_logs (JsonArray  *array,
       if (!get_optional_string (entry, "source", &source))
         return malformed (error, "status", "logs.source");
 
-      g_ptr_array_add (logs, ks_log_entry_new (message, timestamp, level, source));
+      /* Log lines are printed as they come: no escape sequences. */
+      shown = printable_text (message);
+      g_ptr_array_add (logs, ks_log_entry_new (shown, timestamp, level, source));
     }
 
   return TRUE;
@@ -564,7 +591,7 @@ ks_status_parse (JsonNode  *root,
       malformed (error, "status", "error");
       return NULL;
     }
-  status->error = g_strdup (text);
+  status->error = printable_text (text);
 
   if (!get_optional_string (object, "error_type", &text))
     {
@@ -853,6 +880,17 @@ ks_result_free (KsResult *self)
 
 /* ---- Validation details -------------------------------------------------- */
 
+/* A field error in the service's words, printable (see printable_text()). */
+static KsFieldError *
+printable_field_error (const char *field,
+                       const char *message)
+{
+  g_autofree char *shown_field = printable_text (field);
+  g_autofree char *shown_message = printable_text (message);
+
+  return ks_field_error_new (shown_field, shown_message);
+}
+
 static char *
 field_from_loc (JsonArray *loc)
 {
@@ -910,7 +948,7 @@ ks_parse_validation_detail (JsonNode *root,
 
   if (JSON_NODE_HOLDS_VALUE (detail) && json_node_get_value_type (detail) == G_TYPE_STRING)
     {
-      g_ptr_array_add (errors, ks_field_error_new (NULL, json_node_get_string (detail)));
+      g_ptr_array_add (errors, printable_field_error (NULL, json_node_get_string (detail)));
       return errors;
     }
 
@@ -930,7 +968,7 @@ ks_parse_validation_detail (JsonNode *root,
 
           if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
             {
-              g_ptr_array_add (errors, ks_field_error_new (NULL, json_node_get_string (node)));
+              g_ptr_array_add (errors, printable_field_error (NULL, json_node_get_string (node)));
               continue;
             }
           if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -956,7 +994,7 @@ ks_parse_validation_detail (JsonNode *root,
                 msg = _("The service did not accept this value.");
             }
 
-          g_ptr_array_add (errors, ks_field_error_new (field, msg));
+          g_ptr_array_add (errors, printable_field_error (field, msg));
         }
     }
 

@@ -551,9 +551,11 @@ ks_recipe_new_from_json (const char  *json,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, json, size, &local_error))
     {
+      /* json-glib quotes the text, escapes decoded: not always UTF-8. */
+      g_autofree char *why = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                   _("The recipe in this image is damaged: it is not valid JSON (%s)."),
-                   local_error->message);
+                   _("The recipe in this image is damaged: it is not valid JSON (%s)."), why);
       return NULL;
     }
 

@@ -629,10 +629,14 @@ ks_record_new_from_json (const char  *data,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (!ks_json_nesting_is_shallow (data, length) ||
+      !json_parser_load_from_data (parser, data, length, &local_error))
     {
+      g_autofree char *why = g_utf8_make_valid (local_error != NULL ? local_error->message
+                                                                    : _("nested too deeply"), -1);
+
       g_set_error (error, KS_ERROR, KS_ERROR_MALFORMED,
-                   _("A saved record is not valid JSON (%s)."), local_error->message);
+                   _("A saved record is not valid JSON (%s)."), why);
       return NULL;
     }
 

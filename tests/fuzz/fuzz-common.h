@@ -1,0 +1,57 @@
+/* fuzz-common.h: what every fuzz target shares
+ *
+ * Each target is one file defining LLVMFuzzerTestOneInput(). It is linked
+ * either with libFuzzer (clang, -Dfuzzing=true) or with replay-main.c,
+ * which runs it over its seed corpus as a TAP test in every build. A
+ * target fails by aborting: a sanitizer report, a g_assert, or a warning
+ * or critical, which fuzz_init() makes fatal. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int      LLVMFuzzerTestOneInput (const uint8_t *data,
+                                 size_t         size);
+
+/* Once per process: warnings and criticals abort, debug output stays off. */
+void     fuzz_init              (void);
+
+/* Asserts that a failing parser said why: an error in KS_ERROR whose
+ * message is non-empty, valid UTF-8 text for people. */
+void     fuzz_assert_ks_error   (const GError *error);
+
+/* Asserts that @text is valid UTF-8 (NULL passes). */
+void     fuzz_assert_utf8       (const char   *text);
+
+/* Asserts that @text (NULL passes) is valid UTF-8 without control
+ * characters but line ends: the service's words reach terminals and
+ * dialogs without escape sequences. */
+void     fuzz_assert_printable  (const char   *text);
+
+/* Asserts that @url is an http(s) URL whose scheme, host, port and user
+ * info, as libsoup will read them, are those of @base_url: the key sent
+ * along with it can never reach another host. */
+void     fuzz_assert_same_host  (const char   *url,
+                                 const char   *base_url);
+
+/* A fresh copy of the input on the heap, exactly @size bytes with no nul
+ * after them, so that the sanitizers catch any read past its end. */
+GBytes  *fuzz_bytes_new         (const uint8_t *data,
+                                 size_t         size);
+
+/* FALSE for JSON text that json-glib 1.6 (Debian 12) is known to leak
+ * memory on: several values at the top level ("1{}", "{}{}": it keeps
+ * the last and loses the others), or an escape of a surrogate (D800–DFFF)
+ * that is not half of a whole pair ("malformed surrogate pair": its
+ * scanner loses the text read so far). Faults of the library, which would stop every run of a
+ * JSON target at once; targets skip such inputs. */
+gboolean fuzz_json_is_clean     (const char    *data,
+                                 gsize          size);
+/* The second half of that test, for JSON embedded in other bytes. */
+gboolean fuzz_json_has_stray_surrogate (const char *data,
+                                        gsize       size);
+
+G_END_DECLS
