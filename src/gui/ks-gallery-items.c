@@ -137,6 +137,7 @@ on_record_images_changed (KsRecord   *record,
   KsGalleryItems *self = entry->self;
   g_autoptr(GPtrArray) old_items = NULL;
   guint removed;
+  guint same_start = 0, same_end = 0;
 
   /* Offsets as they were, before this entry changes size. */
   ensure_offsets (self);
@@ -151,7 +152,19 @@ on_record_images_changed (KsRecord   *record,
   if (removed != entry->items->len)
     self->offsets_dirty = TRUE;
 
-  g_list_model_items_changed (G_LIST_MODEL (self), entry->offset, removed, entry->items->len);
+  /* Only what changed: an image arriving keeps the ones before it, and
+   * the grid keeps their tiles instead of making them again. */
+  while (same_start < removed && same_start < entry->items->len &&
+         g_ptr_array_index (old_items, same_start) == g_ptr_array_index (entry->items, same_start))
+    same_start++;
+  while (same_end < removed - same_start && same_end < entry->items->len - same_start &&
+         g_ptr_array_index (old_items, removed - 1 - same_end) ==
+         g_ptr_array_index (entry->items, entry->items->len - 1 - same_end))
+    same_end++;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), entry->offset + same_start,
+                              removed - same_start - same_end,
+                              entry->items->len - same_start - same_end);
 }
 
 static Entry *

@@ -40,7 +40,16 @@ struct _KsGalleryTile
   GtkWidget     *caption_label;
   GtkWidget     *simulated_badge;
   GtkWidget     *sweep_button;
+  guint          tooltips_set;     /* TooltipGroup bits */
 };
+
+/* Tooltips cost a good part of a tile's making, and most tiles are
+ * images: the buttons of the other pages get theirs when first shown. */
+typedef enum {
+  TOOLTIPS_JOB       = 1 << 0,
+  TOOLTIPS_SWEEP     = 1 << 1,
+  TOOLTIPS_SIMULATED = 1 << 2,
+} TooltipGroup;
 
 G_DEFINE_FINAL_TYPE (KsGalleryTile, ks_gallery_tile, GTK_TYPE_WIDGET)
 
@@ -69,6 +78,33 @@ set_status_text (KsGalleryTile *self,
 
   g_free (self->status_text);
   self->status_text = g_strdup (text);
+}
+
+static void
+ensure_tooltips (KsGalleryTile *self,
+                 TooltipGroup   group)
+{
+  if (self->tooltips_set & group)
+    return;
+
+  self->tooltips_set |= group;
+  switch (group)
+    {
+    case TOOLTIPS_JOB:
+      gtk_widget_set_tooltip_text (self->logs_button, _("Show Logs"));
+      gtk_widget_set_tooltip_text (self->cancel_button, _("Cancel this job"));
+      break;
+    case TOOLTIPS_SWEEP:
+      gtk_widget_set_tooltip_text (self->sweep_button,
+                                   _("Show every result of this sweep side by side"));
+      break;
+    case TOOLTIPS_SIMULATED:
+      gtk_widget_set_tooltip_text (self->simulated_badge,
+                                   _("Made by the built-in demo service, not by the real model"));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static gboolean
@@ -307,7 +343,10 @@ update_record (KsGalleryTile *self)
   g_autofree char *words = ks_gallery_item_dup_subtitle (self->item);
   gboolean running = item_get_running_job (self->item) != NULL;
 
-  set_retry_button (self, state == KS_RECORD_STATE_UNKNOWN);
+  /* The Retry button is on the page of jobs that ended without images. */
+  if (state == KS_RECORD_STATE_FAILED || state == KS_RECORD_STATE_CANCELLED ||
+      state == KS_RECORD_STATE_EXPIRED || state == KS_RECORD_STATE_UNKNOWN)
+    set_retry_button (self, state == KS_RECORD_STATE_UNKNOWN);
 
   switch (state)
     {
@@ -346,6 +385,7 @@ update_record (KsGalleryTile *self)
     case KS_RECORD_STATE_DOWNLOADING:
     case KS_RECORD_STATE_COMPLETED:
       gtk_stack_set_visible_child_name (self->stack, "job");
+      ensure_tooltips (self, TOOLTIPS_JOB);
       gtk_label_set_text (self->status_label, words);
       gtk_label_set_text (self->job_prompt_label, title);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label), title);
@@ -376,6 +416,7 @@ update_sweep_button (KsGalleryTile *self)
   /* The target first: an action name without it would be activated with none. */
   if (batch_id != NULL)
     {
+      ensure_tooltips (self, TOOLTIPS_SWEEP);
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->sweep_button), "s", batch_id);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->sweep_button), "win.show-batch");
     }
@@ -424,7 +465,10 @@ update (KsGalleryTile *self)
   update_sweep_button (self);
   /* Words on a simulated tile start below the badge. */
   if (ks_gallery_item_get_simulated (self->item))
-    gtk_widget_add_css_class (GTK_WIDGET (self), "simulated");
+    {
+      ensure_tooltips (self, TOOLTIPS_SIMULATED);
+      gtk_widget_add_css_class (GTK_WIDGET (self), "simulated");
+    }
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "simulated");
 

@@ -153,7 +153,16 @@ ks_test_gui_init (void)
    * connection now and then: try a few times before giving up. */
   for (guint attempt = 0; attempt < 5; attempt++)
     {
-      if (gtk_init_check ())
+      /* After a refused first try, GTK can count itself initialized
+       * without a default display: open it here then. */
+      if (gtk_init_check () && gdk_display_get_default () == NULL)
+        {
+          GdkDisplay *display = gdk_display_open (NULL);
+
+          if (display != NULL)
+            gdk_display_manager_set_default_display (gdk_display_manager_get (), display);
+        }
+      if (gdk_display_get_default () != NULL)
         {
           adw_init ();
           add_icon_paths ();
