@@ -265,10 +265,21 @@ prepare_bytes (GBytes        *bytes,
 
   ref = g_new0 (KsPreparedReference, 1);
   ref->source = g_strdup (source);
-  ref->original_width = info.width;
-  ref->original_height = info.height;
   ref->width = gdk_pixbuf_get_width (pixbuf);
   ref->height = gdk_pixbuf_get_height (pixbuf);
+  /* A loader can announce one size and deliver a larger picture (a HEIF
+   * whose header disagrees with its image): the picture decides. The
+   * picture may have been turned by EXIF orientation; the original size
+   * is as stored, before that. */
+  {
+    gboolean turned = info.width != info.height && ref->width != ref->height &&
+                      (info.width > info.height) != (ref->width > ref->height);
+    int stored_width = turned ? ref->height : ref->width;
+    int stored_height = turned ? ref->width : ref->height;
+
+    ref->original_width = MAX (info.width, stored_width);
+    ref->original_height = MAX (info.height, stored_height);
+  }
   ks_image_info_clear (&info);
 
   alpha = has_visible_alpha (pixbuf);

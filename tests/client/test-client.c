@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ks-core.h"
+#include "../ks-test-time.h"
 
 #define KEY        "kid-4f1e9a:sec-9d8c7b6a5f4e3d2c1b0a"
 #define KEY_SECRET "sec-9d8c7b6a5f4e3d2c1b0a"
@@ -24,8 +25,8 @@ fixture_setup (Fixture       *f,
 
   f->server = ks_sim_server_new ();
   g_object_set (f->server,
-                "queue-delay", 30,
-                "run-time", 120,
+                "queue-delay", 30 * ks_test_time_scale (),
+                "run-time", 120 * ks_test_time_scale (),
                 "log-lines", 2,
                 "ping-interval", 100,
                 "retry-after", 0,

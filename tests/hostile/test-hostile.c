@@ -72,6 +72,12 @@ child_main (const char *path,
   struct rlimit limit = { limit_mb << 20, limit_mb << 20 };
   guint64 base;
 
+#ifdef __SANITIZE_ADDRESS__
+  /* AddressSanitizer reserves terabytes of address space for its shadow
+   * memory, so no address-space limit can apply; the bound on the peak
+   * resident memory still does. */
+  limit_mb = 0;
+#endif
   if (limit_mb > 0 && setrlimit (RLIMIT_AS, &limit) != 0)
     g_error ("setrlimit: %s", g_strerror (errno));
 
@@ -199,9 +205,18 @@ add_row (const char *name,
 {
   g_autofree char *size_text = g_format_size (size);
   g_autofree char *memory_text = memory >= 0 ? g_strdup_printf ("%.1f MB", memory / 1048576.0) : g_strdup ("-");
+  g_autofree char *cut = g_utf8_substring (outcome, 0, MIN (g_utf8_strlen (outcome, -1), 60));
+  g_autoptr(GString) line = g_string_new (NULL);
+  glong width;
 
-  g_string_append_printf (table, "%-28s %10s  %-44.44s %7" G_GINT64_FORMAT " %10s\n",
-                          name, size_text, outcome, ms, memory_text);
+  g_strdelimit (cut, "\r\n", ' ');
+  g_string_append_printf (line, "%-28s %10s  %s", name, size_text, cut);
+  /* Pad by characters, not bytes: the messages are UTF-8. */
+  width = g_utf8_strlen (line->str, -1);
+  for (; width < 28 + 1 + 10 + 2 + 60; width++)
+    g_string_append_c (line, ' ');
+  g_string_append_printf (line, " %7" G_GINT64_FORMAT " %10s\n", ms, memory_text);
+  g_string_append (table, line->str);
 }
 
 static void
@@ -288,13 +303,18 @@ test_entry (gconstpointer user_data)
                                                 http_connections - connections_before));
 
   add_row (entry->name, st.st_size, outcome, elapsed_ms, memory);
+  g_strdelimit (outcome, "\r\n", ' ');
   g_test_message ("%s: %s, %" G_GINT64_FORMAT " ms", entry->name, outcome, elapsed_ms);
 
   if (problems->len > 0)
     {
+      g_autofree char *joined = NULL;
+
       g_ptr_array_add (problems, NULL);
-      g_autofree char *joined = g_strjoinv ("\n  ", (char **) problems->pdata);
-      g_test_fail_printf ("%s:\n  %s", entry->name, joined);
+      joined = g_strjoinv ("; ", (char **) problems->pdata);
+      /* One line: TAP takes nothing else. */
+      g_strdelimit (joined, "\r\n", ' ');
+      g_test_fail_printf ("%s: %s", entry->name, joined);
     }
 
   g_free (run.stdout_text);
@@ -314,7 +334,7 @@ test_table (void)
   g_auto(GStrv) lines = NULL;
   const char *builddir = g_getenv ("G_TEST_BUILDDIR");
 
-  g_string_prepend (table, "file                               size  outcome                                        time ms  peak mem\n");
+  g_string_prepend (table, "file                               size  outcome                                                        time ms   peak mem\n");
   lines = g_strsplit (table->str, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     if (*lines[i] != '\0')
