@@ -612,6 +612,9 @@ static const HostileEntry corpus[] = {
   MARKED ("png-named.jpg", make_marked, 0, 300, 200, 300, 200, MARK_TOP_LEFT),
   MARKED ("jpeg-named.png", make_marked, 1, 300, 200, 300, 200, MARK_TOP_LEFT),
   MARKED ("webp-named.png", make_marked, 2, 300, 200, 300, 200, MARK_TOP_LEFT),
+  /* Large enough to be scaled while decoding (libjpeg, libwebp). */
+  MARKED ("large-3000x2000.webp", make_marked, 2, 3000, 2000, 3000, 2000, MARK_TOP_LEFT),
+  MARKED ("large-3000x2000.jpg", make_marked, 1, 3000, 2000, 3000, 2000, MARK_TOP_LEFT),
 
   /* Cut short. */
   REFUSED ("cut-8.png", make_truncated, 8, KS_ERROR_BAD_IMAGE, DAMAGED),
