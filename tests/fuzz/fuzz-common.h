@@ -42,15 +42,40 @@ void     fuzz_assert_same_host  (const char   *url,
 GBytes  *fuzz_bytes_new         (const uint8_t *data,
                                  size_t         size);
 
-/* FALSE for JSON text that json-glib 1.6 (Debian 12) is known to leak
- * memory on: several values at the top level ("1{}", "{}{}": it keeps
- * the last and loses the others), or an escape of a surrogate (D800–DFFF)
- * that is not half of a whole pair ("malformed surrogate pair": its
- * scanner loses the text read so far). Faults of the library, which would stop every run of a
- * JSON target at once; targets skip such inputs. */
-gboolean fuzz_json_is_clean     (const char    *data,
-                                 gsize          size);
-/* The second half of that test, for JSON embedded in other bytes. */
+/* json-glib 1.6 (Debian 12) leaks memory on some malformed JSON: several
+ * values at the top level ("1{}": it keeps the last and loses the others,
+ * without an error), a surrogate escape that is not half of a whole pair,
+ * and a "\\u" escape with less than four hex digits (its scanner then
+ * takes the byte after them too, a closing quote say). Those are faults of
+ * the library that would stop every run of a JSON target at once.
+ *
+ * fuzz_json_leak_pause() reads @data for them, without parsing it. When it
+ * finds one, leak checking stays off in this thread until the returned
+ * pause is freed: the target still runs its parser over the input, with
+ * every memory error caught, but json-glib's losses are not reported. NULL
+ * when the text is free of them, and every leak is reported. Use it as
+ *   g_autoptr(FuzzLeakPause) pause = fuzz_json_leak_pause (data, size);
+ * declared first, so that it ends after everything else is freed. */
+typedef struct _FuzzLeakPause FuzzLeakPause;
+
+/* Under libFuzzer, targets skip what fuzz_json_leak_pause() paused for:
+ * libFuzzer runs a whole leak check after every input that allocated more
+ * than it freed, and those checks made the JSON targets 20 times slower.
+ * The corpus replay in every build runs them, with leak checking paused. */
+#ifdef FUZZ_WITH_LIBFUZZER
+# define FUZZ_SKIPS_MALFORMED_JSON TRUE
+#else
+# define FUZZ_SKIPS_MALFORMED_JSON FALSE
+#endif
+
+FuzzLeakPause *fuzz_json_leak_pause (const char    *data,
+                                     gsize          size);
+void           fuzz_leak_pause_end  (FuzzLeakPause *pause);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FuzzLeakPause, fuzz_leak_pause_end)
+
+/* TRUE for an escape of a surrogate (D800–DFFF) that is not half of a
+ * whole pair, for JSON embedded in other bytes. */
 gboolean fuzz_json_has_stray_surrogate (const char *data,
                                         gsize       size);
 
