@@ -588,7 +588,6 @@ fault_cell_start (Cell         *cell,
 
   params = cell_params (cell);
   cell->job = ks_library_create_job (cell->f.library, cell->f.base.client, params, NULL, 0);
-  g_object_ref (cell->job);
   cell->cancellable = g_cancellable_new ();
   cell->bound_ms = CELL_BOUND_MS;
   cell->bound_source = g_timeout_add (cell->bound_ms, cell_bound_cb, cell);
