@@ -216,7 +216,8 @@ on_viewer_delete_requested (KsWindow      *self,
   g_set_object (&self->undo_item, item);
   self->undo_position = ks_session_remove (self->session, item);
 
-  ks_viewer_set_item (self->viewer, NULL);
+  if (self->viewer != NULL)
+    ks_viewer_set_item (self->viewer, NULL);
   _ks_window_show_gallery (self);
 
   /* The record goes to the library's trash, its files kept until the
@@ -267,6 +268,38 @@ on_viewer_error (KsWindow   *self,
                  KsViewer   *viewer)
 {
   _ks_window_show_toast (self, message);
+}
+
+/* The viewer is built the first time an image is opened: it is the
+ * largest part of the window, and building it with the window cost a
+ * good share of the time to the first frame. */
+KsViewer *
+_ks_window_ensure_viewer (KsWindow *self)
+{
+  static const struct {
+    const char *signal;
+    GCallback   callback;
+  } handlers[] = {
+    { "use-as-reference", G_CALLBACK (on_viewer_use_as_reference) },
+    { "reuse-settings", G_CALLBACK (on_viewer_reuse_settings) },
+    { "run-again", G_CALLBACK (on_viewer_run_again) },
+    { "delete-requested", G_CALLBACK (on_viewer_delete_requested) },
+    { "close-requested", G_CALLBACK (on_viewer_close_requested) },
+    { "saved", G_CALLBACK (on_viewer_saved) },
+    { "error", G_CALLBACK (on_viewer_error) },
+  };
+
+  if (self->viewer != NULL)
+    return self->viewer;
+
+  self->viewer = KS_VIEWER (ks_viewer_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->viewer), "viewer");
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    g_signal_connect_object (self->viewer, handlers[i].signal, handlers[i].callback,
+                             self, G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->viewer), "viewer");
+
+  return self->viewer;
 }
 
 static void
@@ -520,13 +553,6 @@ _ks_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, on_gallery_cancel_requested);
   gtk_widget_class_bind_template_callback (widget_class, on_gallery_retry_requested);
   gtk_widget_class_bind_template_callback (widget_class, on_gallery_resubmit_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_use_as_reference);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_reuse_settings);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_run_again);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_delete_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_close_requested);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_saved);
-  gtk_widget_class_bind_template_callback (widget_class, on_viewer_error);
   gtk_widget_class_bind_template_callback (widget_class, on_key_row_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_key_row_activated);
 

@@ -60,6 +60,7 @@ void      _ks_window_show_toast       (KsWindow      *self,
                                        const char    *text);
 gboolean  _ks_window_viewer_is_shown  (KsWindow      *self);
 void      _ks_window_show_gallery     (KsWindow      *self);
+KsViewer *_ks_window_ensure_viewer    (KsWindow      *self);
 void      _ks_window_show_viewer      (KsWindow      *self,
                                        KsGalleryItem *item);
 void      _ks_window_focus_prompt     (KsWindow      *self);

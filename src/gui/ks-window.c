@@ -45,11 +45,13 @@ void
 _ks_window_show_viewer (KsWindow      *self,
              KsGalleryItem *item)
 {
-  ks_viewer_set_item (self->viewer, item);
+  KsViewer *viewer = _ks_window_ensure_viewer (self);
+
+  ks_viewer_set_item (viewer, item);
   gtk_stack_set_visible_child_name (self->content_stack, "viewer");
   /* The viewer's shortcuts (Ctrl+S, Ctrl+C, Delete, Escape) act where the
    * focus is. */
-  gtk_widget_grab_focus (GTK_WIDGET (self->viewer));
+  gtk_widget_grab_focus (GTK_WIDGET (viewer));
   _ks_window_update_actions (self);
 }
 
@@ -437,6 +439,8 @@ ks_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_WINDOW);
+  /* It was the content stack's, gone with the template. */
+  self->viewer = NULL;
 
   g_clear_object (&self->undo_item);
   self->undo_toast = NULL;
@@ -504,7 +508,6 @@ ks_window_class_init (KsWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (KS_TYPE_GALLERY);
-  g_type_ensure (KS_TYPE_VIEWER);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ks-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KsWindow, main_stack);
@@ -522,7 +525,6 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, composer_clamp);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, gallery);
-  gtk_widget_class_bind_template_child (widget_class, KsWindow, viewer);
   _ks_window_class_add_actions (widget_class);
   _ks_window_class_add_sweep_actions (widget_class);
 }
