@@ -216,8 +216,7 @@ on_viewer_delete_requested (KsWindow      *self,
   g_set_object (&self->undo_item, item);
   self->undo_position = ks_session_remove (self->session, item);
 
-  if (self->viewer != NULL)
-    ks_viewer_set_item (self->viewer, NULL);
+  ks_viewer_set_item (viewer, NULL);
   _ks_window_show_gallery (self);
 
   /* The record goes to the library's trash, its files kept until the
