@@ -27,7 +27,10 @@ static GMutex large_decode_lock;
 /* Decoding ------------------------------------------------------------- */
 
 /* The largest size with the aspect of @width × @height and at most
- * @target pixels (each side at least one pixel). */
+ * @target pixels, no side longer than four times the side of a square of
+ * @target (each side at least one pixel): a sliver 16 pixels wide and
+ * 24 000 high is within a megapixel, yet no decoder or model wants it
+ * at that length. */
 static void
 compute_target_size (int      width,
                      int      height,
@@ -35,17 +38,20 @@ compute_target_size (int      width,
                      int     *out_width,
                      int     *out_height)
 {
-  double scale;
+  double scale, max_side;
   int w, h;
 
-  if (target == 0 || (guint64) width * (guint64) height <= target)
+  max_side = floor (4.0 * sqrt ((double) target));
+  if (target == 0 ||
+      ((guint64) width * (guint64) height <= target && MAX (width, height) <= max_side))
     {
       *out_width = width;
       *out_height = height;
       return;
     }
 
-  scale = sqrt ((double) target / ((double) width * (double) height));
+  scale = MIN (sqrt ((double) target / ((double) width * (double) height)),
+               max_side / MAX (width, height));
   w = MAX (1, (int) floor (width * scale));
   h = MAX (1, (int) floor (height * scale));
 

@@ -14,11 +14,12 @@ typedef struct
   gsize   max_bytes;       /* refuse inputs larger than this (0: no limit) */
   guint64 max_pixels;      /* refuse width × height above this (0: no limit) */
   guint   max_dimension;   /* refuse a side longer than this (0: no limit) */
-  guint64 target_pixels;   /* scale down, keeping the aspect, to at most this many pixels (0: keep size) */
+  guint64 target_pixels;   /* scale down, keeping the aspect, to at most this many pixels and
+                            * no side over 4 × √target_pixels (0: keep size) */
 } KsImageLimits;
 
 /* Limits for a reference the user gives: up to 200 MB, 200 megapixels,
- * sides up to 30 000; scaled to about one megapixel. */
+ * sides up to 30 000; scaled to about one megapixel, 4096 a side at most. */
 #define KS_IMAGE_REFERENCE_LIMITS ((KsImageLimits) { 200 * 1024 * 1024, 200000000, 30000, 1048576 })
 /* Limits for a downloaded result: 64 MB, 64 megapixels, 16 384 a side. */
 #define KS_IMAGE_RESULT_LIMITS ((KsImageLimits) { 64 * 1024 * 1024, 64000000, 16384, 0 })

@@ -1,10 +1,11 @@
 /* Fuzz target: preparing a reference image from bytes
  * (ks_reference_prepare_bytes_async: sniffing, the bounded probe, decoding,
  * EXIF orientation, scaling, re-encoding, the data URI). What comes out is
- * an image the model can read, no larger than about one megapixel; what
- * does not is refused with words. The probe runs on every input; inputs
- * whose header announces a large picture that the limits would still
- * accept are only probed, so that no single input decodes for seconds. */
+ * an image the model can read, no larger than about one megapixel and 4096
+ * a side; what does not is refused with words. The probe runs on every
+ * input; inputs whose header announces a large picture that the limits
+ * would still accept are only probed, so that no single input decodes for
+ * seconds. */
 #define G_LOG_DOMAIN "ks-fuzz"
 
 #include "config.h"
@@ -58,6 +59,7 @@ check_prepared (const KsPreparedReference *ref)
   g_assert_cmpint (ref->width, >, 0);
   g_assert_cmpint (ref->height, >, 0);
   g_assert_cmpuint ((guint64) ref->width * ref->height, <=, 1048576 + 2048);
+  g_assert_cmpint (MAX (ref->width, ref->height), <=, 4096);
   g_assert_cmpint (MAX (ref->width, ref->height), <=,
                    MAX (ref->original_width, ref->original_height));
 

@@ -381,6 +381,19 @@ test_decode_scales (void)
     ks_image_info_clear (&info);
   }
 
+  /* A sliver within a megapixel still loses its length: 4096 a side at most. */
+  {
+    g_autoptr(GdkPixbuf) sliver_source = fixture_photo_pixbuf (16, 20000, 7);
+    g_autoptr(GBytes) sliver = fixture_encode (sliver_source, "png", NULL);
+    g_autoptr(GdkPixbuf) decoded = ks_image_decode (sliver, &KS_IMAGE_REFERENCE_LIMITS, &info, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (info.height, ==, 20000);
+    g_assert_cmpint (gdk_pixbuf_get_height (decoded), ==, 4096);
+    g_assert_cmpint (gdk_pixbuf_get_width (decoded), ==, 3);
+    ks_image_info_clear (&info);
+  }
+
   /* Small images are left as they are. */
   small = fixture_encode (small_source, "png", NULL);
   {
