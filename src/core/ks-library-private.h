@@ -64,6 +64,12 @@ gboolean  _ks_library_write_file     (KsLibrary        *self,
                                       GError          **error);
 /* TRUE for the name of a temporary file _ks_library_write_file() left. */
 gboolean  _ks_library_is_temp_name   (const char       *name);
+/* Runs @func on the library's context later, from any thread; never at
+ * once on the calling thread. */
+void      _ks_library_invoke         (KsLibrary        *self,
+                                      GSourceFunc       func,
+                                      gpointer          data,
+                                      GDestroyNotify    notify);
 /* Emits "problem" with a copy of @error on the library's context (from any
  * thread). */
 void      _ks_library_report         (KsLibrary        *self,

@@ -290,7 +290,7 @@ send_first_page (KsLibrary *self,
   for (guint i = 0; i < loaded->elsewhere->len; i++)
     g_ptr_array_add (page->elsewhere, g_strdup (g_ptr_array_index (loaded->elsewhere, i)));
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, first_page_take, page, first_page_free);
+  _ks_library_invoke (self, first_page_take, page, first_page_free);
 }
 
 /* The load itself: on the writer (or, for ks_library_load(), the caller

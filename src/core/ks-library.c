@@ -159,6 +159,26 @@ emit_problem_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs @func on the library's context, always later and always there. Not
+ * g_main_context_invoke(): called from the writer thread while the main
+ * thread is between iterations, it acquires the context and runs @func on
+ * the writer itself, which would put records into the models, and so
+ * build widgets, off the main thread. */
+void
+_ks_library_invoke (KsLibrary      *self,
+                    GSourceFunc     func,
+                    gpointer        data,
+                    GDestroyNotify  notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[kontext] library");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 void
 _ks_library_report (KsLibrary    *self,
                     const GError *error)
@@ -170,8 +190,7 @@ _ks_library_report (KsLibrary    *self,
   problem = g_new0 (Problem, 1);
   problem->library = g_object_ref (self);
   problem->error = g_error_copy (error);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-                              emit_problem_cb, problem, problem_free);
+  _ks_library_invoke (self, emit_problem_cb, problem, problem_free);
 }
 
 GError *
