@@ -27,11 +27,15 @@ struct _GuiFrames
   GuiFramePainted  painted;
   gpointer         user_data;
   gulong           before_id;
+  gulong           layout_id;
   gulong           after_id;
   gint64           before_us;
+  gint64           layout_us;
   gint64           last_after_us;
   guint            count;
   GArray          *work;        /* ms */
+  GArray          *layout;      /* ms, before-paint to the end of layout */
+  GArray          *paint;       /* ms, the end of layout to after-paint */
   GArray          *intervals;   /* ms */
 };
 
@@ -40,6 +44,15 @@ on_before_paint (GdkFrameClock *clock,
                  GuiFrames     *self)
 {
   self->before_us = g_get_monotonic_time ();
+  self->layout_us = 0;
+}
+
+/* Connected after GTK's own handler, so this runs when layout is done. */
+static void
+on_layout (GdkFrameClock *clock,
+           GuiFrames     *self)
+{
+  self->layout_us = g_get_monotonic_time ();
 }
 
 static void
@@ -54,6 +67,14 @@ on_after_paint (GdkFrameClock *clock,
       double work = (now - self->before_us) / 1000.0;
 
       g_array_append_val (self->work, work);
+      if (self->layout_us >= self->before_us)
+        {
+          double layout = (self->layout_us - self->before_us) / 1000.0;
+          double paint = (now - self->layout_us) / 1000.0;
+
+          g_array_append_val (self->layout, layout);
+          g_array_append_val (self->paint, paint);
+        }
     }
   if (self->last_after_us > 0)
     {
@@ -79,8 +100,11 @@ gui_frames_new (GdkFrameClock   *clock,
   self->painted = painted;
   self->user_data = user_data;
   self->work = g_array_new (FALSE, FALSE, sizeof (double));
+  self->layout = g_array_new (FALSE, FALSE, sizeof (double));
+  self->paint = g_array_new (FALSE, FALSE, sizeof (double));
   self->intervals = g_array_new (FALSE, FALSE, sizeof (double));
   self->before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (on_before_paint), self);
+  self->layout_id = g_signal_connect (clock, "layout", G_CALLBACK (on_layout), self);
   self->after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), self);
 
   return self;
@@ -90,6 +114,8 @@ void
 gui_frames_reset (GuiFrames *self)
 {
   g_array_set_size (self->work, 0);
+  g_array_set_size (self->layout, 0);
+  g_array_set_size (self->paint, 0);
   g_array_set_size (self->intervals, 0);
   self->last_after_us = 0;
 }
@@ -107,6 +133,18 @@ gui_frames_get_work (GuiFrames *self)
 }
 
 GArray *
+gui_frames_get_layout (GuiFrames *self)
+{
+  return self->layout;
+}
+
+GArray *
+gui_frames_get_paint (GuiFrames *self)
+{
+  return self->paint;
+}
+
+GArray *
 gui_frames_get_intervals (GuiFrames *self)
 {
   return self->intervals;
@@ -118,10 +156,14 @@ gui_frames_free (GuiFrames *self)
   /* A frame clock that was disposed has let go of its handlers already. */
   if (g_signal_handler_is_connected (self->clock, self->before_id))
     g_signal_handler_disconnect (self->clock, self->before_id);
+  if (g_signal_handler_is_connected (self->clock, self->layout_id))
+    g_signal_handler_disconnect (self->clock, self->layout_id);
   if (g_signal_handler_is_connected (self->clock, self->after_id))
     g_signal_handler_disconnect (self->clock, self->after_id);
   g_clear_object (&self->clock);
   g_array_unref (self->work);
+  g_array_unref (self->layout);
+  g_array_unref (self->paint);
   g_array_unref (self->intervals);
   g_free (self);
 }
@@ -414,3 +456,31 @@ gui_bench_tiles_have_thumbnails (GPtrArray *tiles)
   return TRUE;
 }
 
+gboolean
+gui_bench_save_screenshot (GtkWidget   *widget,
+                           const char  *path,
+                           GError     **error)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL || renderer == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window drew nothing");
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}

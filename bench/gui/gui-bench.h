@@ -25,6 +25,10 @@ GuiFrames   *gui_frames_new             (GdkFrameClock   *clock,
 void         gui_frames_reset           (GuiFrames       *self);
 guint        gui_frames_get_count       (GuiFrames       *self);
 GArray      *gui_frames_get_work        (GuiFrames       *self);
+/* The same frames' work split in two: tick callbacks and layout, then
+ * snapshot and rendering. */
+GArray      *gui_frames_get_layout      (GuiFrames       *self);
+GArray      *gui_frames_get_paint       (GuiFrames       *self);
 GArray      *gui_frames_get_intervals   (GuiFrames       *self);
 void         gui_frames_free            (GuiFrames       *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GuiFrames, gui_frames_free)
@@ -75,5 +79,10 @@ guint         gui_bench_count_tiles     (GtkWidget       *window);
 GtkAdjustment *gui_bench_get_gallery_adjustment (GtkWidget *window);
 /* Whether every tile in @tiles that shows an image has its thumbnail. */
 gboolean      gui_bench_tiles_have_thumbnails (GPtrArray *tiles);
+
+/* Renders @widget as it is now and writes it to @path as PNG. */
+gboolean      gui_bench_save_screenshot (GtkWidget      *widget,
+                                         const char     *path,
+                                         GError        **error);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* gui-mainloop: how long the main loop stalls while jobs complete in the
  * window.
  *
- *   gui-mainloop [--runs 3] [--jobs 4] [--images 4]
+ *   gui-mainloop [--runs 3] [--jobs 4] [--images 4] [--screenshot FILE]
  *
  * Opens the real window (KsApplication, KsSession, KsWindow) on a
  * kontext-sim-server in its own process, then, --runs times, submits --jobs
@@ -10,9 +10,11 @@
  * downloaded, decoded, scaled to thumbnails and written to the library
  * meanwhile. A 1 ms timeout on the main context records the gap between
  * beats (a stall is a gap less the beat's own 1 ms), and the window's frame
- * clock the work of each frame (before-paint to after-paint) and the
- * intervals between frames. Prints one JSON object with max and p99 over
- * every run, the target and "met".
+ * clock the work of each frame (before-paint to after-paint, split into
+ * layout and paint) and the intervals between frames. Then the gallery is
+ * scrolled by one pixel and back 30 times: what a frame that moves every
+ * tile costs to lay out and paint here ("scroll_frame_*"). Prints one JSON
+ * object with max and p99 over every run, the target and "met".
  *
  * Run it under a display, for instance:
  *   xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
@@ -38,6 +40,7 @@
 #define TARGET_STALL_MS 8.0
 #define RUN_DEADLINE_S  120
 #define SETTLE_MS       1000
+#define FULL_REPAINTS   30
 
 typedef struct
 {
@@ -173,6 +176,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *screenshot = NULL;
   int runs = 3;
   int n_jobs = 4;
   int n_images = 4;
@@ -180,6 +184,7 @@ main (int   argc,
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Rounds of jobs (default 3)", "N" },
     { "jobs", 0, 0, G_OPTION_ARG_INT, &n_jobs, "Jobs per round (default 4)", "N" },
     { "images", 0, 0, G_OPTION_ARG_INT, &n_images, "Images per job, 1–4 (default 4)", "N" },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot, "Save the window as it was after the last run (PNG)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— main-loop stalls while jobs complete");
@@ -193,6 +198,8 @@ main (int   argc,
   g_autoptr(GArray) all_gaps = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) all_work = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) all_intervals = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) all_layout = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) all_paint = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) durations = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GFile) root_file = NULL;
   g_autofree char *root = NULL;
@@ -289,6 +296,8 @@ main (int   argc,
       g_array_append_vals (all_work, gui_frames_get_work (frames)->data, gui_frames_get_work (frames)->len);
       g_array_append_vals (all_intervals, gui_frames_get_intervals (frames)->data,
                            gui_frames_get_intervals (frames)->len);
+      g_array_append_vals (all_layout, gui_frames_get_layout (frames)->data, gui_frames_get_layout (frames)->len);
+      g_array_append_vals (all_paint, gui_frames_get_paint (frames)->data, gui_frames_get_paint (frames)->len);
       g_array_append_val (durations, seconds);
 
       json_builder_begin_object (builder);
@@ -309,8 +318,28 @@ main (int   argc,
   bench_add_double (builder, "stall_p99_ms", MAX (0, bench_percentile (all_gaps, 99) - 1.0));
   bench_add_int (builder, "stalls_over_target", n_over);
   gui_bench_add_summary (builder, "frame_work_ms", all_work);
+  gui_bench_add_summary (builder, "frame_layout_ms", all_layout);
+  gui_bench_add_summary (builder, "frame_paint_ms", all_paint);
   gui_bench_add_summary (builder, "frame_interval_ms", all_intervals);
   bench_add_samples (builder, "run_seconds", durations);
+  /* What a frame that moves every tile costs here: the gallery scrolled
+   * by one pixel and back, the tiles' content as it was. */
+  {
+    GtkAdjustment *adjustment = gui_bench_get_gallery_adjustment (window);
+
+    gui_frames_reset (frames);
+    for (int i = 0; adjustment != NULL && i < FULL_REPAINTS; i++)
+      {
+        guint count = gui_frames_get_count (frames);
+
+        gtk_adjustment_set_value (adjustment, i % 2 == 0 ? 1 : 0);
+        while (gui_frames_get_count (frames) == count)
+          g_main_context_iteration (NULL, TRUE);
+      }
+    gui_bench_add_summary (builder, "scroll_frame_layout_ms", gui_frames_get_layout (frames));
+    gui_bench_add_summary (builder, "scroll_frame_paint_ms", gui_frames_get_paint (frames));
+  }
+
   json_builder_set_member_name (builder, "targets");
   json_builder_begin_object (builder);
   bench_add_double (builder, "longest_stall_ms", TARGET_STALL_MS);
@@ -319,6 +348,9 @@ main (int   argc,
   bench_add_bool (builder, "met", complete && max_stall < TARGET_STALL_MS);
   json_builder_end_object (builder);
   bench_print (builder);
+
+  if (screenshot != NULL && !gui_bench_save_screenshot (window, screenshot, &error))
+    g_printerr ("The screenshot was not saved: %s\n", error->message);
 
   g_clear_pointer (&frames, gui_frames_free);
   gtk_window_destroy (GTK_WINDOW (window));

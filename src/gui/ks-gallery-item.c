@@ -52,7 +52,7 @@ static GParamSpec *properties[N_PROPS];
 typedef struct
 {
   GFile *file;        /* the image in the library */
-  int    size;        /* thumbnail: fit size × size; 0 for the full image */
+  int    size;        /* thumbnail: covers size × size; 0 for the full image */
   char  *cache_path;  /* thumbnail cache file, or NULL */
 } LoadData;
 
@@ -64,18 +64,20 @@ load_data_free (LoadData *data)
   g_free (data);
 }
 
+/* A thumbnail covers a square of @size: the shorter side is @size, so a
+ * tile shows it at its own pixels, never stretched; the longer side stops
+ * at twice that, so a panorama does not cost a panorama's memory. */
 static GdkPixbuf *
-scale_to_fit (GdkPixbuf *pixbuf,
-              int        size)
+scale_to_cover (GdkPixbuf *pixbuf,
+                int        size)
 {
   int width = gdk_pixbuf_get_width (pixbuf);
   int height = gdk_pixbuf_get_height (pixbuf);
   double scale;
 
-  if (size <= 0 || (width <= size && height <= size))
+  scale = MIN ((double) size / MIN (width, height), 2.0 * size / MAX (width, height));
+  if (size <= 0 || scale >= 1.0)
     return g_object_ref (pixbuf);
-
-  scale = MIN ((double) size / width, (double) size / height);
 
   return gdk_pixbuf_scale_simple (pixbuf,
                                   MAX (1, (int) (width * scale + 0.5)),
@@ -191,7 +193,7 @@ load_thread (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  result = data->size > 0 ? scale_to_fit (pixbuf, data->size) : g_steal_pointer (&pixbuf);
+  result = data->size > 0 ? scale_to_cover (pixbuf, data->size) : g_steal_pointer (&pixbuf);
   if (data->cache_path != NULL)
     write_thumbnail_cache (data->cache_path, result);
 
@@ -233,7 +235,7 @@ static char *
 thumbnail_cache_path (KsGalleryItem *self,
                       int            size)
 {
-  g_autofree char *name = g_strdup_printf ("%s-%d-%d.png",
+  g_autofree char *name = g_strdup_printf ("%s-%d-%dc.png",
                                            ks_record_get_id (self->record),
                                            self->image_index, size);
 

@@ -22,7 +22,7 @@ G_DECLARE_FINAL_TYPE (KsGalleryItem, ks_gallery_item, KS, GALLERY_ITEM, GObject)
  *   job         KsJob or NULL: the record's live job (follows the record's "job")
  *   thumbnail   GdkTexture or NULL; loaded off the main thread by
  *               ks_gallery_item_ensure_thumbnail(), from an on-disk cache
- *               ($XDG_CACHE_HOME/kontext-studio/thumbnails/<id>-<n>-<size>.png)
+ *               ($XDG_CACHE_HOME/kontext-studio/thumbnails/<id>-<n>-<size>c.png)
  *               when present, else decoded from the image file and cached
  *   texture     GdkTexture of the full image or NULL; ks_gallery_item_ensure_texture()
  *   simulated   gboolean: produced by the built-in demo service

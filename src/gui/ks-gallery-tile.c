@@ -4,51 +4,15 @@
 
 #include <glib/gi18n.h>
 
-#include "ks-gallery-tile.h"
+#include "ks-gallery-tile-private.h"
 
 #define TILE_SIZE KS_GALLERY_TILE_SIZE
-#define MAX_SAFETY_TOLERANCE 6
-
-struct _KsGalleryTile
-{
-  GtkWidget      parent_instance;
-
-  KsGalleryItem *item;
-  GSignalGroup  *item_signals;
-  GSignalGroup  *job_signals;
-  char          *status_text;
-  GString       *logs;
-
-  /* Template children */
-  GtkWidget     *overlay;
-  GtkStack      *stack;
-  GtkPicture    *picture;
-  GtkSpinner    *spinner;
-  GtkLabel      *status_label;
-  GtkLabel      *job_prompt_label;
-  GtkWidget     *logs_button;
-  GtkWidget     *cancel_button;
-  GtkLabel      *logs_label;       /* made when the logs are first shown */
-  GtkImage      *failed_icon;
-  GtkLabel      *failed_title_label;
-  GtkLabel      *reason_label;
-  GtkWidget     *retry_button;
-  AdwButtonContent *retry_content;
-  GtkLabel      *filtered_detail_label;
-  GtkLabel      *tolerance_label;
-  GtkWidget     *tolerance_button;
-  GtkWidget     *caption_label;
-  GtkWidget     *simulated_badge;
-  GtkWidget     *sweep_button;
-  guint          tooltips_set;     /* TooltipGroup bits */
-};
 
 /* Tooltips cost a good part of a tile's making, and most tiles are
- * images: the buttons of the other pages get theirs when first shown. */
+ * images without badges: the badges get theirs when first shown. */
 typedef enum {
-  TOOLTIPS_JOB       = 1 << 0,
-  TOOLTIPS_SWEEP     = 1 << 1,
-  TOOLTIPS_SIMULATED = 1 << 2,
+  TOOLTIPS_SWEEP     = 1 << 0,
+  TOOLTIPS_SIMULATED = 1 << 1,
 } TooltipGroup;
 
 G_DEFINE_FINAL_TYPE (KsGalleryTile, ks_gallery_tile, GTK_TYPE_WIDGET)
@@ -69,9 +33,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void
-set_status_text (KsGalleryTile *self,
-                 const char    *text)
+void
+_ks_gallery_tile_set_status_text (KsGalleryTile *self,
+                                  const char    *text)
 {
   if (g_strcmp0 (self->status_text, text) == 0)
     return;
@@ -90,10 +54,6 @@ ensure_tooltips (KsGalleryTile *self,
   self->tooltips_set |= group;
   switch (group)
     {
-    case TOOLTIPS_JOB:
-      gtk_widget_set_tooltip_text (self->logs_button, _("Show Logs"));
-      gtk_widget_set_tooltip_text (self->cancel_button, _("Cancel this job"));
-      break;
     case TOOLTIPS_SWEEP:
       gtk_widget_set_tooltip_text (self->sweep_button,
                                    _("Show every result of this sweep side by side"));
@@ -107,23 +67,23 @@ ensure_tooltips (KsGalleryTile *self,
     }
 }
 
-static gboolean
-item_is_filtered (KsGalleryItem *item)
+gboolean
+_ks_gallery_tile_item_is_filtered (KsGalleryItem *item)
 {
   const KsRecordImage *image = ks_gallery_item_get_image (item);
 
   return image != NULL && image->has_nsfw_concepts;
 }
 
-static gboolean
-item_is_record_tile (KsGalleryItem *item)
+gboolean
+_ks_gallery_tile_item_is_record (KsGalleryItem *item)
 {
   return item != NULL && ks_gallery_item_get_image_index (item) < 0;
 }
 
 /* The job running the item's record in this process, while it runs. */
-static KsJob *
-item_get_running_job (KsGalleryItem *item)
+KsJob *
+_ks_gallery_tile_item_running_job (KsGalleryItem *item)
 {
   KsJob *job = item != NULL ? ks_gallery_item_get_job (item) : NULL;
 
@@ -135,25 +95,25 @@ item_get_running_job (KsGalleryItem *item)
 
 /* The tolerance a filtered image's retry asks for: one step more
  * permissive than the job's, or 0 when it is already at the top. */
-static int
-retry_tolerance (KsGalleryTile *self)
+int
+_ks_gallery_tile_retry_tolerance (KsGalleryTile *self)
 {
   int tolerance = ks_gallery_item_get_safety_tolerance (self->item);
 
-  return tolerance < MAX_SAFETY_TOLERANCE ? tolerance + 1 : 0;
+  return tolerance < KS_GALLERY_TILE_MAX_SAFETY_TOLERANCE ? tolerance + 1 : 0;
 }
 
 static void
 update_actions (KsGalleryTile *self)
 {
   KsRecordState state = KS_RECORD_STATE_COMPLETED;
-  gboolean record_tile = item_is_record_tile (self->item);
+  gboolean record_tile = _ks_gallery_tile_item_is_record (self->item);
   gboolean running = FALSE;
 
   if (record_tile)
     {
       state = ks_record_get_state (ks_gallery_item_get_record (self->item));
-      running = item_get_running_job (self->item) != NULL;
+      running = _ks_gallery_tile_item_running_job (self->item) != NULL;
     }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.cancel", record_tile && running);
@@ -166,71 +126,13 @@ update_actions (KsGalleryTile *self)
                                  record_tile && !running && state == KS_RECORD_STATE_UNKNOWN);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tile.retry-tolerance",
                                  self->item != NULL &&
-                                 item_is_filtered (self->item) &&
-                                 retry_tolerance (self) > 0);
+                                 _ks_gallery_tile_item_is_filtered (self->item) &&
+                                 _ks_gallery_tile_retry_tolerance (self) > 0);
 }
 
-static void
-update_logs (KsGalleryTile *self)
-{
-  if (self->logs_label == NULL)
-    return;
 
-  if (self->logs->len == 0)
-    gtk_label_set_text (self->logs_label, _("No log lines yet."));
-  else
-    gtk_label_set_text (self->logs_label, self->logs->str);
-}
 
-static void
-append_log (KsGalleryTile    *self,
-            const KsLogEntry *entry)
-{
-  if (entry == NULL || entry->message == NULL)
-    return;
 
-  if (self->logs->len > 0)
-    g_string_append_c (self->logs, '\n');
-  g_string_append (self->logs, entry->message);
-}
-
-static void
-on_log_added (KsGalleryTile    *self,
-              const KsLogEntry *entry)
-{
-  append_log (self, entry);
-  update_logs (self);
-}
-
-static void
-reload_logs (KsGalleryTile *self)
-{
-  KsJob *job;
-
-  g_string_truncate (self->logs, 0);
-
-  if (item_is_record_tile (self->item))
-    {
-      job = ks_gallery_item_get_job (self->item);
-      if (job != NULL)
-        {
-          GPtrArray *logs = ks_job_get_logs (job);
-
-          for (guint i = 0; logs != NULL && i < logs->len; i++)
-            append_log (self, g_ptr_array_index (logs, i));
-        }
-      else
-        {
-          /* A job from an earlier run: what the library kept of its logs. */
-          const char *summary = ks_record_get_logs_summary (ks_gallery_item_get_record (self->item));
-
-          if (summary != NULL)
-            g_string_append (self->logs, summary);
-        }
-    }
-
-  update_logs (self);
-}
 
 static void
 update_image (KsGalleryTile *self)
@@ -238,7 +140,7 @@ update_image (KsGalleryTile *self)
   GdkTexture *thumbnail;
 
   /* A flagged image's pixels are never put on screen. */
-  if (item_is_filtered (self->item))
+  if (_ks_gallery_tile_item_is_filtered (self->item))
     {
       gtk_picture_set_paintable (self->picture, NULL);
       return;
@@ -251,160 +153,9 @@ update_image (KsGalleryTile *self)
     gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static void
-update_filtered (KsGalleryTile *self)
-{
-  int tolerance = retry_tolerance (self);
 
-  gtk_stack_set_visible_child_name (self->stack, "filtered");
-  set_status_text (self, _("Filtered by the safety check"));
-  gtk_label_set_text (self->filtered_detail_label, ks_gallery_item_get_title (self->item));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filtered_detail_label),
-                               ks_gallery_item_get_title (self->item));
 
-  if (tolerance > 0)
-    {
-      g_autofree char *label = g_strdup_printf (_("Retry with tolerance %d"), tolerance);
 
-      gtk_label_set_text (self->tolerance_label, label);
-      gtk_widget_set_tooltip_text (self->tolerance_button,
-                                   _("Submit the same job again with a more permissive safety tolerance"));
-    }
-  else
-    {
-      gtk_label_set_text (self->tolerance_label, _("Already at the most permissive tolerance"));
-      gtk_widget_set_tooltip_text (self->tolerance_button,
-                                   _("The safety tolerance is already at its most permissive, 6"));
-    }
-  /* The name follows the words on the button (the .ui gives one for
-   * before they are set). */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->tolerance_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  gtk_label_get_text (self->tolerance_label),
-                                  -1);
-}
-
-static void
-show_ended (KsGalleryTile *self,
-            const char    *icon_name,
-            const char    *icon_class,
-            const char    *title,
-            const char    *reason,
-            gboolean       reason_dim,
-            const char    *tooltip)
-{
-  gtk_stack_set_visible_child_name (self->stack, "failed");
-  gtk_image_set_from_icon_name (self->failed_icon, icon_name);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "dim-label");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "error");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "warning");
-  gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), icon_class);
-  gtk_label_set_text (self->failed_title_label, title);
-  gtk_label_set_text (self->reason_label, reason);
-  if (reason_dim)
-    gtk_widget_add_css_class (GTK_WIDGET (self->reason_label), "dim-label");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->reason_label), "dim-label");
-  /* The label shows at most four lines; the tooltip has it all. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label), tooltip != NULL ? tooltip : reason);
-  gtk_spinner_stop (self->spinner);
-}
-
-static void
-set_retry_button (KsGalleryTile *self,
-                  gboolean       resubmit)
-{
-  if (resubmit)
-    {
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.resubmit");
-      adw_button_content_set_label (self->retry_content, _("_Resubmit…"));
-      gtk_widget_set_tooltip_text (self->retry_button,
-                                   _("Send the same job again. If the first one reached the service, "
-                                     "it is billed twice."));
-    }
-  else
-    {
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.retry");
-      adw_button_content_set_label (self->retry_content, _("_Retry"));
-      gtk_widget_set_tooltip_text (self->retry_button,
-                                   ks_record_can_follow_again (ks_gallery_item_get_record (self->item))
-                                   ? _("Fetch the result of the same request again, at no new cost")
-                                   : _("Submit the same job again"));
-    }
-}
-
-/* A record's own tile: where its job is, or how it ended. */
-static void
-update_record (KsGalleryTile *self)
-{
-  KsRecord *record = ks_gallery_item_get_record (self->item);
-  KsRecordState state = ks_record_get_state (record);
-  const char *title = ks_gallery_item_get_title (self->item);
-  g_autofree char *words = ks_gallery_item_dup_subtitle (self->item);
-  gboolean running = item_get_running_job (self->item) != NULL;
-
-  /* The Retry button is on the page of jobs that ended without images. */
-  if (state == KS_RECORD_STATE_FAILED || state == KS_RECORD_STATE_CANCELLED ||
-      state == KS_RECORD_STATE_EXPIRED || state == KS_RECORD_STATE_UNKNOWN)
-    set_retry_button (self, state == KS_RECORD_STATE_UNKNOWN);
-
-  switch (state)
-    {
-    case KS_RECORD_STATE_FAILED:
-      show_ended (self, "dialog-error-symbolic", "error", _("Failed"), words, FALSE, NULL);
-      break;
-
-    case KS_RECORD_STATE_CANCELLED:
-      show_ended (self, "process-stop-symbolic", "dim-label", words, title, TRUE, NULL);
-      break;
-
-    case KS_RECORD_STATE_EXPIRED:
-      {
-        const char *request_id = ks_record_get_request_id (record);
-        g_autofree char *tooltip = NULL;
-
-        if (request_id != NULL)
-          tooltip = g_strdup_printf (_("The service no longer had the result of request %s when asked."),
-                                     request_id);
-        show_ended (self, "document-open-recent-symbolic", "dim-label", words, title, TRUE, NULL);
-        gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label), tooltip);
-      }
-      break;
-
-    case KS_RECORD_STATE_UNKNOWN:
-      show_ended (self, "dialog-warning-symbolic", "warning", words, title, TRUE, NULL);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label),
-                                   _("Kontext Studio stopped while this job was being sent: "
-                                     "the service may have received it, and billed it."));
-      break;
-
-    case KS_RECORD_STATE_WAITING:
-    case KS_RECORD_STATE_SUBMITTING:
-    case KS_RECORD_STATE_IN_QUEUE:
-    case KS_RECORD_STATE_IN_PROGRESS:
-    case KS_RECORD_STATE_DOWNLOADING:
-    case KS_RECORD_STATE_COMPLETED:
-      gtk_stack_set_visible_child_name (self->stack, "job");
-      ensure_tooltips (self, TOOLTIPS_JOB);
-      gtk_label_set_text (self->status_label, words);
-      gtk_label_set_text (self->job_prompt_label, title);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label), title);
-      /* A record left unfinished by an earlier run and not taken up (another
-       * service) is not moving: no spinner then. */
-      gtk_widget_set_visible (GTK_WIDGET (self->spinner), running);
-      gtk_spinner_set_spinning (self->spinner, running);
-      gtk_widget_set_visible (self->cancel_button, running);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (state != KS_RECORD_STATE_EXPIRED && state != KS_RECORD_STATE_UNKNOWN)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label), NULL);
-
-  set_status_text (self, words);
-}
 
 /* A result of a sweep leads to the whole sweep's contact sheet. */
 static void
@@ -433,29 +184,26 @@ update (KsGalleryTile *self)
   if (self->item == NULL)
     {
       gtk_picture_set_paintable (self->picture, NULL);
-      gtk_spinner_stop (self->spinner);
+      _ks_gallery_tile_stop_spinner (self);
       gtk_widget_set_visible (self->simulated_badge, FALSE);
       gtk_widget_set_visible (self->sweep_button, FALSE);
       gtk_widget_set_visible (self->caption_label, FALSE);
       gtk_widget_remove_css_class (GTK_WIDGET (self), "simulated");
-      set_status_text (self, NULL);
+      _ks_gallery_tile_set_status_text (self, NULL);
       update_actions (self);
       return;
     }
 
-  if (item_is_record_tile (self->item))
-    update_record (self);
-  else if (item_is_filtered (self->item))
-    {
-      gtk_spinner_stop (self->spinner);
-      update_filtered (self);
-    }
+  if (_ks_gallery_tile_item_is_record (self->item))
+    _ks_gallery_tile_show_record (self);
+  else if (_ks_gallery_tile_item_is_filtered (self->item))
+    _ks_gallery_tile_show_filtered (self);
   else
     {
-      gtk_spinner_stop (self->spinner);
+      _ks_gallery_tile_stop_spinner (self);
       gtk_stack_set_visible_child_name (self->stack, "image");
       gtk_label_set_text (GTK_LABEL (self->caption_label), ks_gallery_item_get_title (self->item));
-      set_status_text (self, ks_gallery_item_get_title (self->item));
+      _ks_gallery_tile_set_status_text (self, ks_gallery_item_get_title (self->item));
       update_image (self);
       image_shown = TRUE;
     }
@@ -485,54 +233,14 @@ update (KsGalleryTile *self)
   update_actions (self);
 }
 
-/* The logs popover is made on first use: most tiles never show it, and a
- * grid makes many tiles while scrolling. */
-static void
-create_logs_popover (GtkMenuButton *button,
-                     gpointer       user_data)
-{
-  KsGalleryTile *self = user_data;
-  GtkWidget *popover, *scrolled, *label;
-
-  if (gtk_menu_button_get_popover (button) != NULL)
-    return;
-
-  label = gtk_label_new (NULL);
-  gtk_widget_set_name (label, "logs_label");
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_yalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_set_margin_start (label, 6);
-  gtk_widget_set_margin_end (label, 6);
-  gtk_widget_set_margin_top (label, 6);
-  gtk_widget_set_margin_bottom (label, 6);
-  gtk_widget_add_css_class (label, "monospace");
-  gtk_widget_add_css_class (label, "caption");
-
-  scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 240);
-  gtk_widget_set_size_request (scrolled, 320, -1);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), label);
-
-  popover = gtk_popover_new ();
-  gtk_popover_set_child (GTK_POPOVER (popover), scrolled);
-  gtk_menu_button_set_popover (button, popover);
-
-  self->logs_label = GTK_LABEL (label);
-  update_logs (self);
-}
 
 static void
 on_item_job_changed (KsGalleryTile *self)
 {
   g_signal_group_set_target (self->job_signals,
-                             item_is_record_tile (self->item)
+                             _ks_gallery_tile_item_is_record (self->item)
                              ? ks_gallery_item_get_job (self->item) : NULL);
-  reload_logs (self);
+  _ks_gallery_tile_reload_logs (self);
   update (self);
 }
 
@@ -545,8 +253,8 @@ on_drag_prepare (KsGalleryTile *self,
                  GtkDragSource *source)
 {
   /* Record tiles have nothing to give; filtered images are never handed out. */
-  if (self->item == NULL || item_is_record_tile (self->item) ||
-      item_is_filtered (self->item))
+  if (self->item == NULL || _ks_gallery_tile_item_is_record (self->item) ||
+      _ks_gallery_tile_item_is_filtered (self->item))
     return NULL;
 
   return ks_gallery_item_create_content (self->item);
@@ -597,7 +305,7 @@ retry_tolerance_action (GtkWidget  *widget,
                         GVariant   *parameter)
 {
   KsGalleryTile *self = KS_GALLERY_TILE (widget);
-  int tolerance = retry_tolerance (self);
+  int tolerance = _ks_gallery_tile_retry_tolerance (self);
 
   if (tolerance > 0)
     g_signal_emit (widget, signals[RETRY_REQUESTED], 0, tolerance);
@@ -697,8 +405,8 @@ ks_gallery_tile_snapshot (GtkWidget   *widget,
   KsGalleryTile *self = KS_GALLERY_TILE (widget);
 
   if (self->item != NULL &&
-      !item_is_record_tile (self->item) &&
-      !item_is_filtered (self->item) &&
+      !_ks_gallery_tile_item_is_record (self->item) &&
+      !_ks_gallery_tile_item_is_filtered (self->item) &&
       ks_gallery_item_get_thumbnail (self->item) == NULL)
     ks_gallery_item_ensure_thumbnail (self->item,
                                       ks_gallery_tile_get_size (widget) * gtk_widget_get_scale_factor (widget));
@@ -718,9 +426,9 @@ ks_gallery_tile_dispose (GObject *object)
   if (self->job_signals != NULL)
     g_signal_group_set_target (self->job_signals, NULL);
   g_clear_object (&self->item);
-  self->logs_label = NULL;
 
   gtk_widget_dispose_template (GTK_WIDGET (object), KS_TYPE_GALLERY_TILE);
+  _ks_gallery_tile_forget_pages (self);
 
   G_OBJECT_CLASS (ks_gallery_tile_parent_class)->dispose (object);
 }
@@ -823,19 +531,6 @@ ks_gallery_tile_class_init (KsGalleryTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, overlay);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, stack);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, picture);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, spinner);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, status_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, job_prompt_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, logs_button);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, cancel_button);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_icon);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, failed_title_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, reason_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, retry_button);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, retry_content);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, filtered_detail_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_label);
-  gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, tolerance_button);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, caption_label);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, simulated_badge);
   gtk_widget_class_bind_template_child (widget_class, KsGalleryTile, sweep_button);
@@ -859,9 +554,6 @@ ks_gallery_tile_init (KsGalleryTile *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->logs_button),
-                                         create_logs_popover, self, NULL);
-
   self->item_signals = g_signal_group_new (KS_TYPE_GALLERY_ITEM);
   g_signal_group_connect_swapped (self->item_signals, "notify::subtitle",
                                   G_CALLBACK (update), self);
@@ -872,7 +564,7 @@ ks_gallery_tile_init (KsGalleryTile *self)
 
   self->job_signals = g_signal_group_new (KS_TYPE_JOB);
   g_signal_group_connect_swapped (self->job_signals, "log-added",
-                                  G_CALLBACK (on_log_added), self);
+                                  G_CALLBACK (_ks_gallery_tile_add_log), self);
 
   drag_source = gtk_drag_source_new ();
   gtk_drag_source_set_actions (drag_source, GDK_ACTION_COPY);
@@ -911,9 +603,9 @@ ks_gallery_tile_set_item (KsGalleryTile *self,
 
   g_signal_group_set_target (self->item_signals, item);
   g_signal_group_set_target (self->job_signals,
-                             item_is_record_tile (item) ? ks_gallery_item_get_job (item) : NULL);
+                             _ks_gallery_tile_item_is_record (item) ? ks_gallery_item_get_job (item) : NULL);
 
-  reload_logs (self);
+  _ks_gallery_tile_reload_logs (self);
   update (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);

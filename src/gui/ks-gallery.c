@@ -504,6 +504,18 @@ on_text_scale_changed (KsGallery   *self,
   on_grid_width_changed (self);
 }
 
+/* High contrast wants the tiles' edges drawn firmly (see ks-gallery.css). */
+static void
+on_high_contrast_changed (KsGallery       *self,
+                          GParamSpec      *pspec,
+                          AdwStyleManager *style_manager)
+{
+  if (adw_style_manager_get_high_contrast (style_manager))
+    gtk_widget_add_css_class (GTK_WIDGET (self->grid_view), "high-contrast");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->grid_view), "high-contrast");
+}
+
 static void
 ks_gallery_dispose (GObject *object)
 {
@@ -664,6 +676,10 @@ ks_gallery_init (KsGallery *self)
   ks_style_ensure (RESOURCE_PREFIX "/ks-gallery.css");
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::high-contrast",
+                           G_CALLBACK (on_high_contrast_changed), self, G_CONNECT_SWAPPED);
+  on_high_contrast_changed (self, NULL, adw_style_manager_get_default ());
 
   model_choices = new_model_choices ();
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (model_choices));
