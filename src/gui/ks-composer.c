@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-composer-private.h"
+#include "ks-tooltip.h"
 
 G_DEFINE_FINAL_TYPE (KsComposer, ks_composer, ADW_TYPE_BIN)
 
@@ -691,11 +692,11 @@ ks_composer_set_last_seed (KsComposer *self,
     {
       g_autofree char *tooltip = g_strdup_printf (_("Use the Last Seed (%s)"), seed);
 
-      gtk_widget_set_tooltip_text (self->last_seed_button, tooltip);
+      ks_set_tooltip (self->last_seed_button, tooltip);
     }
   else
     {
-      gtk_widget_set_tooltip_text (self->last_seed_button, _("Use the Last Seed"));
+      ks_set_tooltip (self->last_seed_button, _("Use the Last Seed"));
     }
 
   update_actions (self);

@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-gallery-tile-private.h"
+#include "ks-tooltip.h"
 
 #define PAGES_RESOURCE RESOURCE_PREFIX "/ks-gallery-tile-pages.ui"
 
@@ -181,8 +182,8 @@ ensure_job_page (KsGalleryTile *self)
   self->logs_button = GET (builder, GTK_WIDGET, "logs_button");
   self->cancel_button = GET (builder, GTK_WIDGET, "cancel_button");
 
-  gtk_widget_set_tooltip_text (self->logs_button, _("Show Logs"));
-  gtk_widget_set_tooltip_text (self->cancel_button, _("Cancel this job"));
+  ks_set_tooltip (self->logs_button, _("Show Logs"));
+  ks_set_tooltip (self->cancel_button, _("Cancel this job"));
   gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->logs_button),
                                          create_logs_popover, self, NULL);
 }
@@ -229,14 +230,14 @@ show_ended (KsGalleryTile *self,
   gtk_widget_remove_css_class (GTK_WIDGET (self->failed_icon), "warning");
   gtk_widget_add_css_class (GTK_WIDGET (self->failed_icon), icon_class);
   gtk_label_set_text (self->failed_title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->failed_title_label), title_tooltip);
+  ks_set_tooltip (GTK_WIDGET (self->failed_title_label), title_tooltip);
   gtk_label_set_text (self->reason_label, reason);
   if (reason_dim)
     gtk_widget_add_css_class (GTK_WIDGET (self->reason_label), "dim-label");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->reason_label), "dim-label");
   /* The label shows at most four lines; the tooltip has it all. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->reason_label), reason);
+  ks_set_tooltip (GTK_WIDGET (self->reason_label), reason);
   _ks_gallery_tile_stop_spinner (self);
 }
 
@@ -248,7 +249,7 @@ set_retry_button (KsGalleryTile *self,
     {
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.resubmit");
       adw_button_content_set_label (self->retry_content, _("_Resubmit…"));
-      gtk_widget_set_tooltip_text (self->retry_button,
+      ks_set_tooltip (self->retry_button,
                                    _("Send the same job again. If the first one reached the service, "
                                      "it is billed twice."));
     }
@@ -256,7 +257,7 @@ set_retry_button (KsGalleryTile *self,
     {
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "tile.retry");
       adw_button_content_set_label (self->retry_content, _("_Retry"));
-      gtk_widget_set_tooltip_text (self->retry_button,
+      ks_set_tooltip (self->retry_button,
                                    ks_record_can_follow_again (ks_gallery_item_get_record (self->item))
                                    ? _("Fetch the result of the same request again, at no new cost")
                                    : _("Submit the same job again"));
@@ -317,7 +318,7 @@ _ks_gallery_tile_show_record (KsGalleryTile *self)
       gtk_stack_set_visible_child_name (self->stack, "job");
       gtk_label_set_text (self->status_label, words);
       gtk_label_set_text (self->job_prompt_label, title);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->job_prompt_label), title);
+      ks_set_tooltip (GTK_WIDGET (self->job_prompt_label), title);
       /* A record left unfinished by an earlier run and not taken up (another
        * service) is not moving: no spinner then. */
       gtk_widget_set_visible (GTK_WIDGET (self->spinner), running);
@@ -358,7 +359,7 @@ _ks_gallery_tile_show_filtered (KsGalleryTile *self)
   gtk_stack_set_visible_child_name (self->stack, "filtered");
   _ks_gallery_tile_set_status_text (self, _("Filtered by the safety check"));
   gtk_label_set_text (self->filtered_detail_label, ks_gallery_item_get_title (self->item));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filtered_detail_label),
+  ks_set_tooltip (GTK_WIDGET (self->filtered_detail_label),
                                ks_gallery_item_get_title (self->item));
 
   if (tolerance > 0)
@@ -366,13 +367,13 @@ _ks_gallery_tile_show_filtered (KsGalleryTile *self)
       g_autofree char *label = g_strdup_printf (_("Retry with tolerance %d"), tolerance);
 
       gtk_label_set_text (self->tolerance_label, label);
-      gtk_widget_set_tooltip_text (self->tolerance_button,
+      ks_set_tooltip (self->tolerance_button,
                                    _("Submit the same job again with a more permissive safety tolerance"));
     }
   else
     {
       gtk_label_set_text (self->tolerance_label, _("Already at the most permissive tolerance"));
-      gtk_widget_set_tooltip_text (self->tolerance_button,
+      ks_set_tooltip (self->tolerance_button,
                                    _("The safety tolerance is already at its most permissive, 6"));
     }
   /* The name follows the words on the button (the .ui gives one for

@@ -5,6 +5,8 @@
 #include <glib/gi18n.h>
 
 #include "ks-gallery-tile-private.h"
+#include "ks-tooltip.h"
+#include "ks-thumbnail-paintable.h"
 
 #define TILE_SIZE KS_GALLERY_TILE_SIZE
 
@@ -55,11 +57,11 @@ ensure_tooltips (KsGalleryTile *self,
   switch (group)
     {
     case TOOLTIPS_SWEEP:
-      gtk_widget_set_tooltip_text (self->sweep_button,
+      ks_set_tooltip (self->sweep_button,
                                    _("Show every result of this sweep side by side"));
       break;
     case TOOLTIPS_SIMULATED:
-      gtk_widget_set_tooltip_text (self->simulated_badge,
+      ks_set_tooltip (self->simulated_badge,
                                    _("Made by the built-in demo service, not by the real model"));
       break;
     default:
@@ -130,10 +132,6 @@ update_actions (KsGalleryTile *self)
                                  _ks_gallery_tile_retry_tolerance (self) > 0);
 }
 
-
-
-
-
 static void
 update_image (KsGalleryTile *self)
 {
@@ -148,14 +146,18 @@ update_image (KsGalleryTile *self)
 
   /* The thumbnail itself is asked for when the tile is first drawn. */
   thumbnail = ks_gallery_item_get_thumbnail (self->item);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (thumbnail));
+  if (thumbnail == NULL)
+    gtk_picture_set_paintable (self->picture, NULL);
+  else if (!KS_IS_THUMBNAIL_PAINTABLE (gtk_picture_get_paintable (self->picture)) ||
+           ks_thumbnail_paintable_get_texture (KS_THUMBNAIL_PAINTABLE (gtk_picture_get_paintable (self->picture))) != thumbnail)
+    {
+      g_autoptr(KsThumbnailPaintable) paintable = ks_thumbnail_paintable_new (thumbnail);
+
+      gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (paintable));
+    }
   if (thumbnail == NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
     gtk_widget_queue_draw (GTK_WIDGET (self));
 }
-
-
-
-
 
 /* A result of a sweep leads to the whole sweep's contact sheet. */
 static void
@@ -232,7 +234,6 @@ update (KsGalleryTile *self)
                                   -1);
   update_actions (self);
 }
-
 
 static void
 on_item_job_changed (KsGalleryTile *self)
@@ -403,6 +404,13 @@ ks_gallery_tile_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
 {
   KsGalleryTile *self = KS_GALLERY_TILE (widget);
+  GdkPaintable *paintable = gtk_picture_get_paintable (self->picture);
+
+  /* How the thumbnail is drawn depends on the renderer (see
+   * ks-thumbnail-paintable.h). */
+  if (KS_IS_THUMBNAIL_PAINTABLE (paintable))
+    ks_thumbnail_paintable_set_for_cairo (KS_THUMBNAIL_PAINTABLE (paintable),
+                                          GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (gtk_widget_get_native (widget))));
 
   if (self->item != NULL &&
       !_ks_gallery_tile_item_is_record (self->item) &&

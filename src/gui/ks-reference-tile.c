@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-reference-tile.h"
+#include "ks-tooltip.h"
 
 struct _KsReferenceTile
 {
@@ -235,7 +236,7 @@ ks_reference_tile_new (KsReferenceItem *item)
   size = ks_reference_item_dup_size_label (item);
   gtk_label_set_label (self->name_label, ks_reference_item_get_name (item));
   gtk_label_set_label (self->size_label, size);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), ks_reference_item_get_source (item));
+  ks_set_tooltip (GTK_WIDGET (self), ks_reference_item_get_source (item));
 
   if (ks_reference_item_get_thumbnail (item) != NULL)
     {

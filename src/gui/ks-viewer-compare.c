@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-viewer-private.h"
+#include "ks-tooltip.h"
 
 /* "Compare With…": any image of the library as the other side of the
  * compare view. The list is made when the popover opens, in sections: the
@@ -326,7 +327,7 @@ bind_row (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (label, "heading");
       gtk_widget_add_css_class (label, "dim-label");
       gtk_widget_set_margin_top (box, 6);
-      gtk_widget_set_tooltip_text (box, NULL);
+      ks_set_tooltip (box, NULL);
       return;
     }
 
@@ -334,9 +335,9 @@ bind_row (GtkSignalListItemFactory *factory,
   gtk_widget_remove_css_class (label, "dim-label");
   gtk_widget_set_margin_top (box, 0);
   if (ks_viewer_target_get_item (target) != NULL)
-    gtk_widget_set_tooltip_text (box, ks_gallery_item_get_title (ks_viewer_target_get_item (target)));
+    ks_set_tooltip (box, ks_gallery_item_get_title (ks_viewer_target_get_item (target)));
   else
-    gtk_widget_set_tooltip_text (box, NULL);
+    ks_set_tooltip (box, NULL);
 
   binding = g_object_bind_property (target, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE);
   g_object_set_data (G_OBJECT (list_item), "ks-binding", binding);

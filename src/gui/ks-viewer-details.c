@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-viewer-private.h"
+#include "ks-tooltip.h"
 
 /* The panel beside the image: the prompt and every parameter of the
  * record, and what the service said about the result. */
@@ -188,7 +189,7 @@ _ks_viewer_update_details (KsViewer *self)
   set_row (self->cost_row, self->cost_value, cost);
   set_row (self->created_row, self->created_value, created);
   set_row (self->request_row, self->request_value, request_id);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->request_value), request_id);
+  ks_set_tooltip (GTK_WIDGET (self->request_value), request_id);
   set_row (self->service_row, self->service_value,
            self->item != NULL && ks_gallery_item_get_simulated (self->item)
            ? _("Simulated (demo service, no key)") : NULL);

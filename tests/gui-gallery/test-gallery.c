@@ -12,6 +12,7 @@
 #include "ks-gallery-item.h"
 #include "ks-gallery-tile.h"
 #include "ks-test-gui.h"
+#include "ks-thumbnail-paintable.h"
 #include "../ks-test-time.h"
 
 #define DEADLINE_MS 30000
@@ -591,8 +592,13 @@ test_gallery_filtered (Fixture       *fixture,
   /* The unflagged image of the same job shows its thumbnail. */
   g_assert_true (ks_test_gui_wait_until (thumbnail_loaded, clean_item, DEADLINE_MS));
   tile = find_tile (GTK_WIDGET (fixture->gallery), clean_item);
-  g_assert_true (gtk_picture_get_paintable (GTK_PICTURE (tile_child (tile, "picture"))) ==
-                 GDK_PAINTABLE (ks_gallery_item_get_thumbnail (clean_item)));
+  {
+    GdkPaintable *shown = gtk_picture_get_paintable (GTK_PICTURE (tile_child (tile, "picture")));
+
+    g_assert_true (KS_IS_THUMBNAIL_PAINTABLE (shown));
+    g_assert_true (ks_thumbnail_paintable_get_texture (KS_THUMBNAIL_PAINTABLE (shown)) ==
+                   ks_gallery_item_get_thumbnail (clean_item));
+  }
 
   /* At tolerance 6 there is nothing more permissive to ask for. */
   permissive = start_job (fixture, "A portrait in oils [nsfw]", 1, 6);
@@ -1111,6 +1117,81 @@ test_gallery_screenshot (Fixture       *fixture,
     }
 }
 
+/* A thumbnail drawn for the cairo renderer (a cairo node from a surface
+ * converted once) has the pixels the texture itself would give, at its
+ * own size and scaled down. */
+static void
+draw_node (GskRenderNode *node,
+           int            size,
+           guint32       *pixels)
+{
+  cairo_surface_t *surface = cairo_image_surface_create_for_data ((guchar *) pixels, CAIRO_FORMAT_ARGB32,
+                                                                  size, size, size * 4);
+  cairo_t *cr = cairo_create (surface);
+
+  gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  cairo_surface_destroy (surface);
+}
+
+static void
+test_gallery_thumbnail_paintable (void)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 8, 8);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(KsThumbnailPaintable) paintable = NULL;
+  const int sizes[] = { 8, 4 };
+
+  /* Quarters of four colours. */
+  for (int y = 0; y < 8; y++)
+    for (int x = 0; x < 8; x++)
+      {
+        guchar *p = gdk_pixbuf_get_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) + x * 3;
+
+        p[0] = x < 4 ? 200 : 20;
+        p[1] = y < 4 ? 180 : 40;
+        p[2] = (x < 4) == (y < 4) ? 250 : 10;
+      }
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  paintable = ks_thumbnail_paintable_new (texture);
+  g_assert_true (ks_thumbnail_paintable_get_texture (paintable) == texture);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (GDK_PAINTABLE (paintable)), ==, 8);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (GDK_PAINTABLE (paintable)), ==, 8);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int size = sizes[i];
+      g_autofree guint32 *with_texture = g_new0 (guint32, size * size);
+      g_autofree guint32 *with_cairo = g_new0 (guint32, size * size);
+
+      for (int cairo = 0; cairo <= 1; cairo++)
+        {
+          g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+          g_autoptr(GskRenderNode) node = NULL;
+
+          ks_thumbnail_paintable_set_for_cairo (paintable, cairo);
+          gdk_paintable_snapshot (GDK_PAINTABLE (paintable), GDK_SNAPSHOT (snapshot), size, size);
+          node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+          g_assert_nonnull (node);
+          g_assert_cmpint (gsk_render_node_get_node_type (node), ==,
+                           cairo ? GSK_CAIRO_NODE : GSK_TEXTURE_NODE);
+          draw_node (node, size, cairo ? with_cairo : with_texture);
+        }
+
+      /* Opaque, and the same pixels both ways (one step of rounding). */
+      for (int p = 0; p < size * size; p++)
+        {
+          g_assert_cmphex (with_cairo[p] >> 24, ==, 0xff);
+          for (int shift = 0; shift < 24; shift += 8)
+            g_assert_cmpint (ABS ((int) ((with_cairo[p] >> shift) & 0xff) -
+                                  (int) ((with_texture[p] >> shift) & 0xff)), <=, 1);
+        }
+      /* The top-left corner is the first quarter's colour. */
+      g_assert_cmphex (with_cairo[0] & 0xffffff, ==, (200u << 16) | (180u << 8) | 250u);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1133,6 +1214,8 @@ main (int   argc,
   ADD ("/gallery/screenshot", test_gallery_screenshot);
 
 #undef ADD
+
+  g_test_add_func ("/gallery/thumbnail-paintable", test_gallery_thumbnail_paintable);
 
   return g_test_run ();
 }
